@@ -1,0 +1,14 @@
+# The two commands a newcomer needs (see README). Both install what is missing first.
+.PHONY: run test bench tools check
+
+run:   ## Build and serve the app in demo mode on http://127.0.0.1:3000 (SQLite, no secrets)
+	@scripts/run.sh
+
+test:  ## Everything CI runs: format, clippy (server and wasm), unit/DB/HTTP tests, browser tests
+	@scripts/test.sh
+
+tools: ## Only install the toolchain (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, chromium)
+	@scripts/install-tools.sh all
+
+check: ## Validate workshops/*.yaml the way the server does at start-up
+	@cargo run --quiet -p server -- check workshops

@@ -1,0 +1,6 @@
+//! Reusable pieces of the pages.
+
+pub mod error_notice;
+pub mod layout;
+pub mod response_status;
+pub mod time_zone;

@@ -1,0 +1,56 @@
+//! Times are rendered by the server in the workshop's time zone; after hydration the
+//! viewer can switch every time on the page to their own zone (computed by the browser,
+//! which is the only party that knows it).
+
+use leptos::prelude::*;
+
+use crate::browser::{in_viewer_zone, viewer_zone_name};
+use crate::model::WorkshopTime;
+
+/// Whether the page shows times in the viewer's zone instead of the workshop's.
+#[derive(Clone, Copy)]
+pub struct ViewerZone(pub RwSignal<bool>);
+
+pub fn provide_viewer_zone() -> ViewerZone {
+    let zone = ViewerZone(RwSignal::new(false));
+    provide_context(zone);
+    zone
+}
+
+#[component]
+pub fn TimeZoneToggle(workshop_zone: String) -> impl IntoView {
+    let ViewerZone(show_viewer) = expect_context::<ViewerZone>();
+    let label = move || {
+        if show_viewer.get() {
+            format!(
+                "Times in your time zone ({}).",
+                viewer_zone_name().unwrap_or_default()
+            )
+        } else {
+            format!("Times in the workshop's time zone ({workshop_zone}).")
+        }
+    };
+    view! {
+        <p class="time-zone-toggle">
+            <span data-testid="time-zone-label">{label}</span>
+            " "
+            <button type="button" class="link-button" on:click=move |_| show_viewer.update(|on| *on = !*on)>
+                {move || if show_viewer.get() { "Show workshop time" } else { "Show my time" }}
+            </button>
+        </p>
+    }
+}
+
+#[component]
+pub fn TimeText(time: WorkshopTime) -> impl IntoView {
+    let ViewerZone(show_viewer) = expect_context::<ViewerZone>();
+    let utc = time.utc.clone();
+    let text = move || {
+        if show_viewer.get() {
+            in_viewer_zone(&utc).unwrap_or_else(|| time.in_workshop_zone.clone())
+        } else {
+            time.in_workshop_zone.clone()
+        }
+    };
+    view! { <time datetime=time.utc.clone()>{text}</time> }
+}

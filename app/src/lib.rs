@@ -1,0 +1,63 @@
+//! Shared UI and server functions of Workshop Key Minter.
+//!
+//! This is the only crate with the `ssr` and `hydrate` features. Everything that must
+//! never reach the browser (database, workshop files, secrets) lives under [`server`],
+//! compiled only with `ssr`.
+
+pub mod api;
+pub mod browser;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+use crate::components::layout::Layout;
+use crate::routes::{home::HomePage, not_found::NotFoundPage, workshop::WorkshopPage};
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, once the page is hydrated.
+    Effect::new(|_| browser::mark_hydrated());
+    view! {
+        <Title text="Workshop Key Minter" />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug") view=WorkshopPage ssr=SsrMode::Async />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

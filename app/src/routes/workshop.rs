@@ -1,0 +1,65 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::workshops::get_workshop;
+use crate::components::error_notice::ErrorNotice;
+use crate::components::time_zone::{provide_viewer_zone, TimeText, TimeZoneToggle};
+use crate::model::{WorkshopState, WorkshopSummary};
+
+/// `/w/<slug>`: what the workshop offers and (in a later release) the claim button.
+#[component]
+pub fn WorkshopPage() -> impl IntoView {
+    provide_viewer_zone();
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let workshop = Resource::new(slug, get_workshop);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match workshop.await {
+                    Ok(workshop) => view! { <WorkshopDetails workshop /> }.into_any(),
+                    Err(error) => view! {
+                        <Title text="Not found — Workshop Key Minter" />
+                        <ErrorNotice error />
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn WorkshopDetails(workshop: WorkshopSummary) -> impl IntoView {
+    let window_note = match workshop.state {
+        WorkshopState::Upcoming => "Claims are not open yet. Come back when they open.",
+        WorkshopState::Open => "Claims are open.",
+        WorkshopState::Closed => "Claims are closed for this workshop.",
+    };
+    view! {
+        <Title text=format!("{} — Workshop Key Minter", workshop.title) />
+        <article class="workshop" data-slug=workshop.slug.clone()>
+            <span class=workshop.state.css_class()>{workshop.state.label()}</span>
+            <h1>{workshop.title.clone()}</h1>
+            {workshop.description.clone().map(|text| view! { <p class="lead">{text}</p> })}
+            <p class="window-note">{window_note}</p>
+            <TimeZoneToggle workshop_zone=workshop.timezone.clone() />
+            <dl class="facts">
+                <dt>"Claims open"</dt>
+                <dd><TimeText time=workshop.claims_open_at.clone() /></dd>
+                <dt>"Claims close"</dt>
+                <dd><TimeText time=workshop.claims_close_at.clone() /></dd>
+                <dt>"Keys expire"</dt>
+                <dd><TimeText time=workshop.key_expires_at.clone() /></dd>
+                <dt>"Budget per key"</dt>
+                <dd>{workshop.key_limit.to_string()}</dd>
+                <dt>"Models"</dt>
+                <dd>
+                    <ul class="models">
+                        {workshop.allowed_models.iter().map(|model| view! { <li><code>{model.clone()}</code></li> }).collect_view()}
+                    </ul>
+                </dd>
+            </dl>
+        </article>
+    }
+}

@@ -1,0 +1,11 @@
+//! Server-only code: never compiled into the browser bundle. It owns the workshop
+//! registry, the database and the application state that server functions read.
+
+pub mod auth;
+pub mod db;
+pub mod email;
+pub mod registry;
+pub mod secret;
+pub mod session;
+pub mod state;
+pub mod time_format;

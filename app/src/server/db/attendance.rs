@@ -1,0 +1,248 @@
+//! Queries on `workshop_attendance`: one row per attendee and workshop, from the
+//! reservation of a claim to its key, binding and usage.
+
+use super::{Database, DbError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimStatus {
+    /// The row exists but no key is stored yet (mint pending, failed or interrupted).
+    Reserved,
+    /// The key is stored but not yet assigned to the workshop guardrail ("unbound").
+    Minted,
+    /// The key is stored and assigned to the guardrail.
+    Bound,
+}
+
+impl ClaimStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStatus::Reserved => "reserved",
+            ClaimStatus::Minted => "minted",
+            ClaimStatus::Bound => "bound",
+        }
+    }
+
+    fn parse(text: &str) -> ClaimStatus {
+        match text {
+            "minted" => ClaimStatus::Minted,
+            "bound" => ClaimStatus::Bound,
+            // The CHECK constraint allows nothing else.
+            _ => ClaimStatus::Reserved,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Attendance {
+    pub user_id: String,
+    pub workshop_slug: String,
+    pub email_normalized: String,
+    pub key_name: String,
+    claim_status: String,
+    pub or_key_hash: Option<String>,
+    pub or_key_plaintext: Option<String>,
+    pub key_label: Option<String>,
+    pub limit_usd_micros: i64,
+    pub expires_at: i64,
+    pub or_guardrail_id: Option<String>,
+    pub guardrail_attached_at: Option<i64>,
+    pub usage_usd_micros: Option<i64>,
+    pub usage_synced_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub attended_at: i64,
+    pub updated_at: i64,
+}
+
+impl Attendance {
+    pub fn status(&self) -> ClaimStatus {
+        ClaimStatus::parse(&self.claim_status)
+    }
+}
+
+const ATTENDANCE_COLUMNS: &str =
+    "user_id, workshop_slug, email_normalized, key_name, claim_status, \
+     or_key_hash, or_key_plaintext, key_label, limit_usd_micros, expires_at, or_guardrail_id, \
+     guardrail_attached_at, usage_usd_micros, usage_synced_at, last_error, attended_at, updated_at";
+
+/// A claim about to be reserved, with the workshop's caps to check it against.
+#[derive(Debug, Clone)]
+pub struct NewReservation<'a> {
+    pub user_id: &'a str,
+    pub workshop_slug: &'a str,
+    pub email_normalized: &'a str,
+    pub key_name: &'a str,
+    pub limit_usd_micros: i64,
+    pub expires_at: i64,
+    /// Sum of per-key limits may not exceed this.
+    pub workshop_cap_usd_micros: i64,
+    pub max_attendees: Option<i64>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReserveOutcome {
+    /// A new row was written; the key still has to be minted.
+    Reserved(Attendance),
+    /// This attendee (or the same mailbox under another sign-in) already has a row.
+    Existing(Attendance),
+    /// The workshop's budget cannot cover one more key.
+    BudgetExhausted,
+    /// `max_attendees` keys are already out.
+    AttendeesFull,
+}
+
+impl Database {
+    pub async fn find_attendance(
+        &self,
+        user_id: &str,
+        workshop_slug: &str,
+    ) -> Result<Option<Attendance>, DbError> {
+        let sql = format!(
+            "SELECT {ATTENDANCE_COLUMNS} FROM workshop_attendance WHERE user_id = $1 AND workshop_slug = $2"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(user_id)
+            .bind(workshop_slug)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Every row of a workshop, oldest claim first (the admin page).
+    pub async fn list_attendance(&self, workshop_slug: &str) -> Result<Vec<Attendance>, DbError> {
+        let sql = format!(
+            "SELECT {ATTENDANCE_COLUMNS} FROM workshop_attendance WHERE workshop_slug = $1 \
+             ORDER BY attended_at, user_id"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(workshop_slug)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Reserves a claim in one transaction: returns the existing row for this attendee
+    /// or mailbox, or checks the caps and inserts the row.
+    ///
+    /// The first statement writes the workshop's lock row, which serialises claims for
+    /// one workshop on both databases: a row lock on Postgres, the write lock on SQLite.
+    /// Without it two transactions could both see room for the last place.
+    pub async fn reserve_claim(
+        &self,
+        claim: &NewReservation<'_>,
+    ) -> Result<ReserveOutcome, DbError> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO workshop_claim_locks (workshop_slug, claims_made) VALUES ($1, 0)
+             ON CONFLICT (workshop_slug) DO UPDATE SET claims_made = workshop_claim_locks.claims_made",
+        )
+        .bind(claim.workshop_slug)
+        .execute(&mut *transaction)
+        .await?;
+
+        let sql = format!(
+            "SELECT {ATTENDANCE_COLUMNS} FROM workshop_attendance
+             WHERE workshop_slug = $1 AND (user_id = $2 OR email_normalized = $3)
+             ORDER BY CASE WHEN user_id = $2 THEN 0 ELSE 1 END LIMIT 1"
+        );
+        let existing: Option<Attendance> = sqlx::query_as(&sql)
+            .bind(claim.workshop_slug)
+            .bind(claim.user_id)
+            .bind(claim.email_normalized)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        if let Some(existing) = existing {
+            transaction.commit().await?;
+            return Ok(ReserveOutcome::Existing(existing));
+        }
+
+        let (claims, issued): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(limit_usd_micros), 0) AS BIGINT)
+             FROM workshop_attendance WHERE workshop_slug = $1",
+        )
+        .bind(claim.workshop_slug)
+        .fetch_one(&mut *transaction)
+        .await?;
+        if claim.max_attendees.is_some_and(|max| claims >= max) {
+            transaction.rollback().await?;
+            return Ok(ReserveOutcome::AttendeesFull);
+        }
+        if issued + claim.limit_usd_micros > claim.workshop_cap_usd_micros {
+            transaction.rollback().await?;
+            return Ok(ReserveOutcome::BudgetExhausted);
+        }
+
+        let sql = format!(
+            "INSERT INTO workshop_attendance (user_id, workshop_slug, email_normalized, key_name, claim_status,
+                 limit_usd_micros, expires_at, attended_at, updated_at)
+             VALUES ($1, $2, $3, $4, 'reserved', $5, $6, $7, $7)
+             RETURNING {ATTENDANCE_COLUMNS}"
+        );
+        let row: Attendance = sqlx::query_as(&sql)
+            .bind(claim.user_id)
+            .bind(claim.workshop_slug)
+            .bind(claim.email_normalized)
+            .bind(claim.key_name)
+            .bind(claim.limit_usd_micros)
+            .bind(claim.expires_at)
+            .bind(claim.now)
+            .fetch_one(&mut *transaction)
+            .await?;
+        sqlx::query("UPDATE workshop_claim_locks SET claims_made = claims_made + 1 WHERE workshop_slug = $1")
+            .bind(claim.workshop_slug)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(ReserveOutcome::Reserved(row))
+    }
+
+    /// Stores the minted key, hash and plaintext together, on a reserved row.
+    pub async fn store_minted_key(
+        &self,
+        user_id: &str,
+        workshop_slug: &str,
+        key_hash: &str,
+        key_plaintext: &str,
+        key_label: &str,
+        now: i64,
+    ) -> Result<bool, DbError> {
+        let result = sqlx::query(
+            "UPDATE workshop_attendance SET claim_status = 'minted', or_key_hash = $3,
+                 or_key_plaintext = $4, key_label = $5, last_error = NULL, updated_at = $6
+             WHERE user_id = $1 AND workshop_slug = $2 AND claim_status = 'reserved'",
+        )
+        .bind(user_id)
+        .bind(workshop_slug)
+        .bind(key_hash)
+        .bind(key_plaintext)
+        .bind(key_label)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Marks keys as assigned to the workshop guardrail.
+    pub async fn mark_bound(
+        &self,
+        key_hashes: &[String],
+        guardrail_id: &str,
+        now: i64,
+    ) -> Result<u64, DbError> {
+        let mut bound = 0;
+        let mut transaction = self.pool.begin().await?;
+        for hash in key_hashes {
+            bound += sqlx::query(
+                "UPDATE workshop_attendance SET claim_status = 'bound', or_guardrail_id = $2,
+                     guardrail_attached_at = $3, last_error = NULL, updated_at = $3
+                 WHERE or_key_hash = $1 AND claim_status = 'minted'",
+            )
+            .bind(hash)
+            .bind(guardrail_id)
+            .bind(now)
+            .execute(&mut *transaction)
+            .await?
+            .rows_affected();
+        }
+        transaction.commit().await?;
+        Ok(bound)
+    }
+}

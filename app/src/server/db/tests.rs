@@ -1,0 +1,312 @@
+//! Repository tests, each run on a fresh SQLite file and on a fresh Postgres database
+//! (created in the server named by `TEST_POSTGRES_URL`, default the local one).
+
+use super::*;
+use crate::server::db::attendance::ReserveOutcome;
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+mod fresh {
+    use super::*;
+
+    pub fn postgres_admin_url() -> String {
+        std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".to_string())
+    }
+
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+    pub async fn run<F, Fut>(backend: Backend, test: F)
+    where
+        F: FnOnce(Database) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+                let database = Database::connect(&url).await.unwrap();
+                test(database.clone()).await;
+                database.close().await;
+            }
+            Backend::Postgres => {
+                sqlx::any::install_default_drivers();
+                let admin_url = postgres_admin_url();
+                let name = format!(
+                    "wkm_test_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed)
+                );
+                let admin = AnyPool::connect(&admin_url)
+                    .await
+                    .expect("Postgres must be reachable for the tests");
+                admin
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await
+                    .unwrap();
+                admin
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
+                let (base, _) = admin_url.rsplit_once('/').unwrap();
+                let database = Database::connect(&format!("{base}/{name}")).await.unwrap();
+                test(database.clone()).await;
+                database.close().await;
+                admin
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await
+                    .unwrap();
+                admin.close().await;
+            }
+        }
+    }
+}
+
+/// Declares one test per database backend.
+macro_rules! on_both_databases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                fresh::run(Backend::Sqlite, $body).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                fresh::run(Backend::Postgres, $body).await;
+            }
+        }
+    };
+}
+
+fn ada() -> SignedInAttendee {
+    SignedInAttendee {
+        user_id: "github:1".into(),
+        email: "Ada@Example.com".into(),
+        email_normalized: "ada@example.com".into(),
+        display_name: Some("Ada".into()),
+        auth_provider: "github".into(),
+    }
+}
+
+fn attendee(n: usize) -> SignedInAttendee {
+    SignedInAttendee {
+        user_id: format!("demo:{n}"),
+        email: format!("person{n}@example.com"),
+        email_normalized: format!("person{n}@example.com"),
+        display_name: None,
+        auth_provider: "demo".into(),
+    }
+}
+
+fn reservation<'a>(user: &'a SignedInAttendee, key_name: &'a str) -> NewReservation<'a> {
+    NewReservation {
+        user_id: &user.user_id,
+        workshop_slug: "ws",
+        email_normalized: &user.email_normalized,
+        key_name,
+        limit_usd_micros: 2_000_000,
+        expires_at: 2_000_000_000,
+        workshop_cap_usd_micros: 10_000_000,
+        max_attendees: None,
+        now: 1_000,
+    }
+}
+
+on_both_databases!(ping_answers, |db: Database| async move {
+    db.ping().await.unwrap();
+});
+
+on_both_databases!(
+    upsert_attendee_keeps_first_seen_and_refreshes_the_rest,
+    |db: Database| async move {
+        let first = db.upsert_attendee(&ada(), 100).await.unwrap();
+        assert_eq!((first.first_seen_at, first.last_seen_at), (100, 100));
+        let renamed = SignedInAttendee {
+            display_name: Some("Ada L.".into()),
+            ..ada()
+        };
+        let second = db.upsert_attendee(&renamed, 200).await.unwrap();
+        assert_eq!((second.first_seen_at, second.last_seen_at), (100, 200));
+        assert_eq!(second.display_name.as_deref(), Some("Ada L."));
+        assert_eq!(db.find_attendee("github:1").await.unwrap(), Some(second));
+        assert_eq!(db.find_attendee("github:2").await.unwrap(), None);
+    }
+);
+
+on_both_databases!(reserve_then_store_then_bind, |db: Database| async move {
+    let user = ada();
+    db.upsert_attendee(&user, 1).await.unwrap();
+    let ReserveOutcome::Reserved(row) = db
+        .reserve_claim(&reservation(&user, "workshop-ws-a"))
+        .await
+        .unwrap()
+    else {
+        panic!("expected a new reservation");
+    };
+    assert_eq!(row.status(), ClaimStatus::Reserved);
+    assert_eq!(row.or_key_plaintext, None);
+
+    assert!(db
+        .store_minted_key("github:1", "ws", "hash-1", "sk-or-v1-x", "sk-or-v1-x...", 5)
+        .await
+        .unwrap());
+    // A second store on the same row is refused: a key is stored exactly once.
+    assert!(!db
+        .store_minted_key("github:1", "ws", "hash-2", "sk-or-v1-y", "l", 6)
+        .await
+        .unwrap());
+    assert_eq!(
+        db.mark_bound(&["hash-1".into()], "gr-1", 7).await.unwrap(),
+        1
+    );
+
+    let row = db.find_attendance("github:1", "ws").await.unwrap().unwrap();
+    assert_eq!(row.status(), ClaimStatus::Bound);
+    assert_eq!(row.or_key_hash.as_deref(), Some("hash-1"));
+    assert_eq!(row.or_guardrail_id.as_deref(), Some("gr-1"));
+    assert_eq!(row.guardrail_attached_at, Some(7));
+});
+
+on_both_databases!(
+    same_mailbox_under_another_sign_in_gets_the_existing_row,
+    |db: Database| async move {
+        let github = ada();
+        let google = SignedInAttendee {
+            user_id: "google:xyz".into(),
+            auth_provider: "google".into(),
+            ..ada()
+        };
+        db.upsert_attendee(&github, 1).await.unwrap();
+        db.upsert_attendee(&google, 1).await.unwrap();
+        assert!(matches!(
+            db.reserve_claim(&reservation(&github, "k1")).await.unwrap(),
+            ReserveOutcome::Reserved(_)
+        ));
+        let ReserveOutcome::Existing(row) =
+            db.reserve_claim(&reservation(&google, "k2")).await.unwrap()
+        else {
+            panic!("the same mailbox must not get a second key");
+        };
+        assert_eq!(row.user_id, "github:1");
+    }
+);
+
+on_both_databases!(caps_are_enforced, |db: Database| async move {
+    for n in 0..3 {
+        db.upsert_attendee(&attendee(n), 1).await.unwrap();
+    }
+    let (a, b, c) = (attendee(0), attendee(1), attendee(2));
+    let capped = |user, name| NewReservation {
+        max_attendees: Some(2),
+        ..reservation(user, name)
+    };
+    assert!(matches!(
+        db.reserve_claim(&capped(&a, "k0")).await.unwrap(),
+        ReserveOutcome::Reserved(_)
+    ));
+    assert!(matches!(
+        db.reserve_claim(&capped(&b, "k1")).await.unwrap(),
+        ReserveOutcome::Reserved(_)
+    ));
+    assert_eq!(
+        db.reserve_claim(&capped(&c, "k2")).await.unwrap(),
+        ReserveOutcome::AttendeesFull
+    );
+    let over_budget = NewReservation {
+        workshop_cap_usd_micros: 5_000_000,
+        ..reservation(&c, "k2")
+    };
+    assert_eq!(
+        db.reserve_claim(&over_budget).await.unwrap(),
+        ReserveOutcome::BudgetExhausted
+    );
+    assert_eq!(db.list_attendance("ws").await.unwrap().len(), 2);
+});
+
+on_both_databases!(
+    racing_reservations_never_exceed_the_cap,
+    |db: Database| async move {
+        // 60 people race for 5 places ($10 cap, $2 keys), and one of them clicks 5 times.
+        let people: Vec<_> = (0..60).map(attendee).collect();
+        for person in &people {
+            db.upsert_attendee(person, 1).await.unwrap();
+        }
+        let mut tasks = Vec::new();
+        for (index, person) in people.iter().cloned().enumerate() {
+            let clicks = if index == 0 { 5 } else { 1 };
+            for _ in 0..clicks {
+                let db = db.clone();
+                let person = person.clone();
+                tasks.push(tokio::spawn(async move {
+                    let name = format!("key-{}", person.user_id);
+                    db.reserve_claim(&reservation(&person, &name))
+                        .await
+                        .unwrap()
+                }));
+            }
+        }
+        let mut reserved = 0;
+        let mut exhausted = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                ReserveOutcome::Reserved(_) => reserved += 1,
+                ReserveOutcome::BudgetExhausted => exhausted += 1,
+                ReserveOutcome::Existing(row) => assert_eq!(row.user_id, "demo:0"),
+                ReserveOutcome::AttendeesFull => panic!("no attendee cap was set"),
+            }
+        }
+        assert_eq!(reserved, 5);
+        assert!(exhausted >= 55, "{exhausted}");
+        let rows = db.list_attendance("ws").await.unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(
+            rows.iter().map(|row| row.limit_usd_micros).sum::<i64>(),
+            10_000_000
+        );
+    }
+);
+
+on_both_databases!(
+    sessions_expire_and_can_be_deleted,
+    |db: Database| async move {
+        db.upsert_attendee(&ada(), 1).await.unwrap();
+        db.insert_session("hash-a", "github:1", 100, 200)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.find_session_attendee("hash-a", 150)
+                .await
+                .unwrap()
+                .unwrap()
+                .user_id,
+            "github:1"
+        );
+        assert_eq!(
+            db.find_session_attendee("hash-a", 200).await.unwrap(),
+            None,
+            "expired"
+        );
+        assert_eq!(db.find_session_attendee("forged", 150).await.unwrap(), None);
+        db.delete_session("hash-a").await.unwrap();
+        assert_eq!(db.find_session_attendee("hash-a", 150).await.unwrap(), None);
+    }
+);
+
+on_both_databases!(login_attempts_are_taken_once, |db: Database| async move {
+    let attempt = LoginAttempt {
+        provider: "google".into(),
+        pkce_verifier: "v".into(),
+        nonce: Some("n".into()),
+        next_path: "/w/x".into(),
+        created_at: 10,
+    };
+    db.insert_login_attempt("state-hash", &attempt)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.take_login_attempt("state-hash").await.unwrap(),
+        Some(attempt)
+    );
+    assert_eq!(db.take_login_attempt("state-hash").await.unwrap(), None);
+});

@@ -1,0 +1,263 @@
+use super::*;
+use crate::model::Usd;
+use std::fs;
+
+const VALID: &str = "\
+title: Agents on DuckDB
+description: Bring a laptop.
+timezone: Europe/Berlin
+claims_open_at: 2026-04-14T08:00:00+02:00
+claims_close_at: 2026-04-14T18:00:00+02:00
+key_expires_at: 2026-04-15T06:00:00Z
+key_limit_usd: 2.00
+limit_usd: 300
+max_attendees: 150
+allowed_models: [openai/gpt-5-nano, anthropic/claude-sonnet-4.6]
+admins: [Organiser@Example.com]
+allowed_email_domains: []
+";
+
+/// Writes `files` into a fresh folder and loads it.
+fn load(files: &[(&str, &str)]) -> Result<Registry, RegistryError> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        fs::write(dir.path().join(name), content).unwrap();
+    }
+    Registry::load_dir(dir.path())
+}
+
+/// Loads one file that must be refused and returns its single problem.
+fn refused(name: &str, content: &str) -> FileProblem {
+    let error = load(&[(name, content)]).expect_err("the file should be refused");
+    assert_eq!(error.problems.len(), 1, "expected one problem, got {error}");
+    let problem = error.problems[0].clone();
+    assert!(
+        problem.file.ends_with(name),
+        "message must name the file: {problem}"
+    );
+    problem
+}
+
+fn with(field_line: &str, replacement: &str) -> String {
+    let prefix = field_line.split(':').next().unwrap();
+    VALID
+        .lines()
+        .map(|line| {
+            if line.starts_with(&format!("{prefix}:")) {
+                replacement.to_string()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn valid_file_loads_into_domain_types() {
+    let registry = load(&[("agents-on-duckdb.yaml", VALID)]).unwrap();
+    let workshop = registry.get("agents-on-duckdb").unwrap();
+    assert_eq!(workshop.title, "Agents on DuckDB");
+    assert_eq!(
+        workshop.claims_open_at.to_rfc3339(),
+        "2026-04-14T06:00:00+00:00"
+    );
+    assert_eq!(workshop.key_limit, Usd::from_micros(2_000_000));
+    assert_eq!(workshop.limit, Usd::from_micros(300_000_000));
+    assert_eq!(workshop.admins, vec!["organiser@example.com".to_string()]);
+    assert_eq!(workshop.guardrail_name(), "workshop-agents-on-duckdb");
+}
+
+#[test]
+fn key_expiry_defaults_to_a_day_after_close() {
+    let source = VALID.replace("key_expires_at: 2026-04-15T06:00:00Z\n", "");
+    let registry = load(&[("ws.yaml", &source)]).unwrap();
+    let workshop = registry.get("ws").unwrap();
+    assert_eq!(
+        workshop.key_expires_at,
+        workshop.claims_close_at + chrono::Duration::hours(24)
+    );
+}
+
+#[test]
+fn unknown_field_is_refused_with_its_line() {
+    let problem = refused("ws.yaml", &format!("{VALID}limit_usdd: 3\n"));
+    assert_eq!(problem.field.as_deref(), Some("limit_usdd"));
+    assert_eq!(problem.line, Some(13));
+    assert!(problem.message.contains("unknown field"), "{problem}");
+}
+
+#[test]
+fn missing_field_is_refused() {
+    let problem = refused("ws.yaml", &VALID.replace("title: Agents on DuckDB\n", ""));
+    assert_eq!(problem.field.as_deref(), Some("title"));
+}
+
+#[test]
+fn bad_slug_is_refused() {
+    let problem = refused("Agents_DuckDB.yaml", VALID);
+    assert!(
+        problem.message.contains("bad slug `Agents_DuckDB`"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn time_without_offset_is_refused() {
+    let problem = refused(
+        "ws.yaml",
+        &with("claims_open_at:", "claims_open_at: 2026-04-14T08:00:00"),
+    );
+    assert_eq!(problem.field.as_deref(), Some("claims_open_at"));
+    assert_eq!(problem.line, Some(4));
+    assert!(problem.message.contains("offset"), "{problem}");
+}
+
+#[test]
+fn close_before_open_is_refused() {
+    let problem = refused(
+        "ws.yaml",
+        &with(
+            "claims_close_at:",
+            "claims_close_at: 2026-04-14T07:00:00+02:00",
+        ),
+    );
+    assert_eq!(problem.field.as_deref(), Some("claims_close_at"));
+    assert_eq!(problem.line, Some(5));
+    assert!(problem.message.contains("before they open"), "{problem}");
+}
+
+#[test]
+fn expiry_before_close_is_refused() {
+    let problem = refused(
+        "ws.yaml",
+        &with("key_expires_at:", "key_expires_at: 2026-04-14T12:00:00Z"),
+    );
+    assert_eq!(problem.field.as_deref(), Some("key_expires_at"));
+    assert_eq!(problem.line, Some(6));
+}
+
+#[test]
+fn empty_model_list_is_refused() {
+    let problem = refused("ws.yaml", &with("allowed_models:", "allowed_models: []"));
+    assert_eq!(problem.field.as_deref(), Some("allowed_models"));
+    assert_eq!(problem.line, Some(10));
+}
+
+#[test]
+fn malformed_model_is_refused() {
+    let problem = refused(
+        "ws.yaml",
+        &with("allowed_models:", "allowed_models: [gpt-5-nano]"),
+    );
+    assert_eq!(problem.field.as_deref(), Some("allowed_models"));
+    assert!(problem.message.contains("`gpt-5-nano`"), "{problem}");
+}
+
+#[test]
+fn model_list_of_the_wrong_type_is_refused() {
+    let problem = refused(
+        "ws.yaml",
+        &with("allowed_models:", "allowed_models: openai/gpt-5-nano"),
+    );
+    assert_eq!(problem.field.as_deref(), Some("allowed_models"));
+    assert!(problem.line.is_some(), "{problem}");
+}
+
+#[test]
+fn non_positive_money_is_refused() {
+    let problem = refused("ws.yaml", &with("limit_usd:", "limit_usd: 0"));
+    assert_eq!(problem.field.as_deref(), Some("limit_usd"));
+    assert_eq!(problem.line, Some(8));
+    let problem = refused("ws.yaml", &with("key_limit_usd:", "key_limit_usd: -1"));
+    assert_eq!(problem.field.as_deref(), Some("key_limit_usd"));
+}
+
+#[test]
+fn money_with_too_many_decimals_is_refused() {
+    let problem = refused(
+        "ws.yaml",
+        &with("key_limit_usd:", "key_limit_usd: 0.0000001"),
+    );
+    assert_eq!(problem.field.as_deref(), Some("key_limit_usd"));
+}
+
+#[test]
+fn per_key_limit_above_the_cap_is_refused() {
+    let problem = refused("ws.yaml", &with("key_limit_usd:", "key_limit_usd: 301"));
+    assert_eq!(problem.field.as_deref(), Some("key_limit_usd"));
+    assert!(
+        problem.message.contains("above the workshop cap $300.00"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn unknown_time_zone_is_refused() {
+    let problem = refused("ws.yaml", &with("timezone:", "timezone: Mars/Olympus"));
+    assert_eq!(problem.field.as_deref(), Some("timezone"));
+    assert_eq!(problem.line, Some(3));
+}
+
+#[test]
+fn duplicate_slugs_are_refused_naming_both_files() {
+    let error = load(&[("ws.yaml", VALID), ("ws.yml", VALID)]).expect_err("duplicate");
+    assert_eq!(error.problems.len(), 1);
+    let message = error.problems[0].to_string();
+    assert!(
+        message.contains("ws.yml") && message.contains("ws.yaml"),
+        "{message}"
+    );
+    assert!(message.contains("duplicate slug `ws`"), "{message}");
+}
+
+#[test]
+fn broken_yaml_is_refused_with_a_line() {
+    let problem = refused("ws.yaml", "title: [unclosed\n");
+    assert!(problem.line.is_some(), "{problem}");
+}
+
+#[test]
+fn every_problem_of_every_file_is_reported() {
+    let first = with("limit_usd:", "limit_usd: 0");
+    let second = with("timezone:", "timezone: Nowhere");
+    let error =
+        load(&[("a.yaml", &first), ("b.yaml", &second), ("c.yaml", VALID)]).expect_err("bad");
+    let text = error.to_string();
+    assert!(
+        text.starts_with("2 problems in the workshop files:"),
+        "{text}"
+    );
+    assert!(text.contains("a.yaml:8: field `limit_usd`"), "{text}");
+    assert!(text.contains("b.yaml:3: field `timezone`"), "{text}");
+}
+
+#[test]
+fn state_follows_the_claim_window() {
+    let registry = load(&[("ws.yaml", VALID)]).unwrap();
+    let workshop = registry.get("ws").unwrap();
+    let at = |text: &str| {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    assert_eq!(
+        workshop.state_at(at("2026-04-14T05:59:59Z")),
+        WorkshopState::Upcoming
+    );
+    assert_eq!(
+        workshop.state_at(at("2026-04-14T06:00:00Z")),
+        WorkshopState::Open
+    );
+    assert_eq!(
+        workshop.state_at(at("2026-04-14T16:00:00Z")),
+        WorkshopState::Closed
+    );
+}
+
+#[test]
+fn the_shipped_workshops_are_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../workshops");
+    let registry = Registry::load_dir(&dir).unwrap_or_else(|error| panic!("{error}"));
+    assert!(registry.len() >= 2);
+}

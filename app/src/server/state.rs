@@ -1,0 +1,40 @@
+//! The state every request handler and server function shares. Cheap to clone.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::server::db::Database;
+use crate::server::registry::Registry;
+use crate::server::session::SessionCookie;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub registry: Arc<Registry>,
+    pub database: Database,
+    /// Shown as a banner on every page; see README "Demo mode".
+    pub demo_mode: bool,
+    pub session_cookie: SessionCookie,
+    /// Normalised emails of the global admins (`ADMIN_EMAILS`).
+    pub admin_emails: Arc<Vec<String>>,
+    /// Which ways to sign in the sign-in page offers.
+    pub sign_in_methods: SignInMethods,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SignInMethods {
+    pub google: bool,
+    pub github: bool,
+    pub demo: bool,
+}
+
+/// The state, from inside a server function or a component rendered on the server.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the Leptos context");
+        AppError::Internal
+    })
+}

@@ -1,0 +1,16 @@
+//! Formats instants in a workshop's own time zone for server-rendered pages.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::model::WorkshopTime;
+
+pub fn workshop_time(instant: DateTime<Utc>, zone: Tz) -> WorkshopTime {
+    WorkshopTime {
+        utc: instant.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        in_workshop_zone: instant
+            .with_timezone(&zone)
+            .format("%a %-d %b %Y, %H:%M %Z")
+            .to_string(),
+    }
+}

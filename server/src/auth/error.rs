@@ -1,0 +1,51 @@
+//! Why a sign-in failed. Each cause is logged in full on the server; the browser only
+//! gets a short code that the sign-in page turns into a friendly explanation.
+
+use axum::response::{IntoResponse, Redirect, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("the person declined or cancelled at the provider")]
+    Denied,
+    #[error("the state parameter did not match this browser's sign-in")]
+    StateMismatch,
+    #[error("the sign-in took too long or its code was already used: {0}")]
+    Expired(String),
+    #[error("the provider could not be reached or answered with an error: {0}")]
+    ProviderUnavailable(String),
+    #[error("the provider's answer failed validation: {0}")]
+    InvalidToken(String),
+    #[error("the email address is not verified by the provider")]
+    UnverifiedEmail,
+    #[error("the GitHub account has no verified primary email")]
+    NoVerifiedEmail,
+    #[error("this way of signing in is not enabled")]
+    NotEnabled,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl SignInError {
+    /// The code the sign-in page understands (see `app/src/routes/sign_in.rs`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignInError::Denied => "denied",
+            SignInError::StateMismatch => "state",
+            SignInError::Expired(_) => "expired",
+            SignInError::ProviderUnavailable(_) => "provider",
+            SignInError::InvalidToken(_) => "invalid",
+            SignInError::UnverifiedEmail => "unverified",
+            SignInError::NoVerifiedEmail => "no-verified-email",
+            SignInError::NotEnabled => "not-enabled",
+            SignInError::Internal(_) => "internal",
+        }
+    }
+
+    /// Logs the cause and sends the browser to the sign-in page with the code.
+    pub fn into_redirect(self, provider: &str, next: &str) -> Response {
+        tracing::warn!(provider, code = self.code(), cause = %self, "sign-in refused");
+        let query = serde_urlencoded::to_string([("error", self.code()), ("next", next)])
+            .unwrap_or_default();
+        Redirect::to(&format!("/signin?{query}")).into_response()
+    }
+}

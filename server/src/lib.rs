@@ -1,0 +1,13 @@
+//! The axum host of Workshop Key Minter: configuration, database, Leptos routes, static
+//! files, compression, tracing. Kept as a library so integration tests start the real
+//! server on port 0.
+
+pub mod application;
+pub mod assets;
+pub mod auth;
+pub mod check;
+pub mod config;
+pub mod health;
+pub mod openrouter_simulator;
+pub mod server_fn_status;
+pub mod telemetry;
