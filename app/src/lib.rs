@@ -21,7 +21,9 @@ use leptos_router::{
 };
 
 use crate::components::layout::Layout;
-use crate::routes::{home::HomePage, not_found::NotFoundPage, workshop::WorkshopPage};
+use crate::routes::{
+    home::HomePage, not_found::NotFoundPage, sign_in::SignInPage, workshop::WorkshopPage,
+};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -56,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug") view=WorkshopPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -35,7 +35,6 @@ pub struct LiveSettings {
     pub public_url: String,
     pub openrouter_base_url: String,
     pub openrouter_management_key: Secret,
-    pub session_secret: Secret,
     pub google: Option<OAuthClient>,
     pub github: Option<OAuthClient>,
     /// OpenID Connect issuer for "Sign in with Google"; tests point it at a local provider.
@@ -139,10 +138,8 @@ fn mode_from(get: &impl Fn(&str) -> Option<String>) -> Result<Mode, ConfigError>
     if google.is_none() && github.is_none() {
         missing.push("GOOGLE_CLIENT_ID/SECRET or GITHUB_CLIENT_ID/SECRET");
     }
-    for name in ["SESSION_SECRET", "PUBLIC_URL"] {
-        if get(name).is_none() {
-            missing.push(name);
-        }
+    if get("PUBLIC_URL").is_none() {
+        missing.push("PUBLIC_URL");
     }
     if !missing.is_empty() {
         let verb = if missing.len() == 1 { "is" } else { "are" };
@@ -156,7 +153,6 @@ fn mode_from(get: &impl Fn(&str) -> Option<String>) -> Result<Mode, ConfigError>
         openrouter_base_url: get("OPENROUTER_BASE_URL")
             .unwrap_or_else(|| DEFAULT_OPENROUTER_BASE_URL.into()),
         openrouter_management_key: Secret::new(management_key.unwrap_or_default()),
-        session_secret: Secret::new(get("SESSION_SECRET").unwrap_or_default()),
         google,
         github,
         google_issuer_url: get("GOOGLE_ISSUER_URL")

@@ -1,11 +1,28 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 
-use crate::api::site::get_site_info;
+use crate::api::site::{get_site_info, SiteInfo};
+use crate::error::AppError;
+
+/// The site facts and the signed-in visitor, fetched once per page by [`Layout`] and
+/// shared with the pages through the context.
+pub type SiteInfoResource = Resource<Result<SiteInfo, AppError>>;
+
+pub fn use_site_info() -> SiteInfoResource {
+    expect_context::<SiteInfoResource>()
+}
+
+/// `/signin?next=<here>`: the sign-in link that brings the visitor back to this page.
+pub fn sign_in_href(next_path: &str) -> String {
+    let query = serde_urlencoded::to_string([("next", next_path)]).unwrap_or_default();
+    format!("/signin?{query}")
+}
 
 /// Header, demo banner and footer around every page.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let site = Resource::new_blocking(|| (), |_| get_site_info());
+    let site: SiteInfoResource = Resource::new_blocking(|| (), |_| get_site_info());
+    provide_context(site);
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -19,10 +36,49 @@ pub fn Layout(children: Children) -> impl IntoView {
         </Suspense>
         <header class="site-header">
             <a class="brand" href="/">"Workshop Key Minter"</a>
+            <Suspense>
+                {move || Suspend::new(async move { view! { <AccountArea info=site.await.ok() /> } })}
+            </Suspense>
         </header>
         <main class="content">{children()}</main>
         <footer class="site-footer">
             "Keys are budget-capped, restricted to the workshop's models and expire on their own."
         </footer>
+    }
+}
+
+/// Who is signed in, with a sign-out button; or a sign-in link that returns here.
+#[component]
+fn AccountArea(info: Option<SiteInfo>) -> impl IntoView {
+    let location = use_location();
+    let here = move || {
+        let path = location.pathname.get();
+        let search = location.search.get();
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        }
+    };
+    match info.and_then(|info| info.user) {
+        Some(user) => view! {
+            <div class="account" data-signed-in="true">
+                <span class="who" title=user.email.clone()>
+                    {user.display_name.clone()}
+                    <small class="provider">{format!(" via {}", user.provider)}</small>
+                </span>
+                // A plain form: signing out works before hydration and without JavaScript.
+                <form method="post" action="/auth/signout" class="inline">
+                    <button type="submit" class="link-button">"Sign out"</button>
+                </form>
+            </div>
+        }
+        .into_any(),
+        None => view! {
+            <div class="account" data-signed-in="false">
+                <a class="sign-in-link" href=move || sign_in_href(&here())>"Sign in"</a>
+            </div>
+        }
+        .into_any(),
     }
 }

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::workshops::get_workshop;
 use crate::components::error_notice::ErrorNotice;
+use crate::components::layout::{sign_in_href, use_site_info};
 use crate::components::time_zone::{provide_viewer_zone, TimeText, TimeZoneToggle};
 use crate::model::{WorkshopState, WorkshopSummary};
 
@@ -43,6 +44,7 @@ fn WorkshopDetails(workshop: WorkshopSummary) -> impl IntoView {
             <h1>{workshop.title.clone()}</h1>
             {workshop.description.clone().map(|text| view! { <p class="lead">{text}</p> })}
             <p class="window-note">{window_note}</p>
+            {(workshop.state == WorkshopState::Open).then(|| view! { <ClaimCall slug=workshop.slug.clone() /> })}
             <TimeZoneToggle workshop_zone=workshop.timezone.clone() />
             <dl class="facts">
                 <dt>"Claims open"</dt>
@@ -61,5 +63,34 @@ fn WorkshopDetails(workshop: WorkshopSummary) -> impl IntoView {
                 </dd>
             </dl>
         </article>
+    }
+}
+
+/// What an attendee can do next on an open workshop: sign in first, or (signed in)
+/// claim. The claim itself arrives with the mint (issue #4).
+#[component]
+fn ClaimCall(slug: String) -> impl IntoView {
+    let site = use_site_info();
+    let here = format!("/w/{slug}");
+    view! {
+        <Suspense>
+            {move || {
+                let here = here.clone();
+                Suspend::new(async move {
+                    match site.await.ok().and_then(|info| info.user) {
+                        Some(user) => view! {
+                            <p class="claim-call" data-signed-in="true">
+                                "Signed in as " <strong>{user.email}</strong> "."
+                            </p>
+                        }.into_any(),
+                        None => view! {
+                            <p class="claim-call" data-signed-in="false">
+                                <a class="button" href=sign_in_href(&here)>"Sign in to claim your key"</a>
+                            </p>
+                        }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
     }
 }

@@ -2,7 +2,7 @@
 //! whole product can be tried alone. Signing in as an admin listed in a workshop file
 //! (the demo workshop lists `organiser@example.com`) opens that workshop's admin page.
 
-use axum::{extract::State, response::Response, Extension, Form};
+use axum::{extract::State, http::HeaderMap, response::Response, Extension, Form};
 use serde::Deserialize;
 
 use app::server::email::normalize_email;
@@ -22,6 +22,7 @@ pub struct DemoSignIn {
 pub async fn sign_in(
     State(app): State<AppState>,
     Extension(providers): Extension<SignInProviders>,
+    headers: HeaderMap,
     Form(form): Form<DemoSignIn>,
 ) -> Response {
     let next = safe_next_path(form.next.as_deref());
@@ -38,7 +39,7 @@ pub async fn sign_in(
         email: form.email.trim().to_string(),
         display_name: Some(form.name.trim().chars().take(80).collect()),
     };
-    flow::complete(&app, identity, &next)
+    flow::complete(&app, &headers, identity, &next)
         .await
         .unwrap_or_else(|error| error.into_redirect("demo", &next))
 }

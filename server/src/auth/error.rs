@@ -49,3 +49,41 @@ impl SignInError {
         Redirect::to(&format!("/signin?{query}")).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SignInError;
+    use app::routes::sign_in::sign_in_error_text;
+
+    #[test]
+    fn the_sign_in_page_explains_every_code() {
+        let fallback = sign_in_error_text("not-a-code");
+        let all = [
+            SignInError::Denied,
+            SignInError::StateMismatch,
+            SignInError::Expired(String::new()),
+            SignInError::ProviderUnavailable(String::new()),
+            SignInError::InvalidToken(String::new()),
+            SignInError::UnverifiedEmail,
+            SignInError::NoVerifiedEmail,
+            SignInError::NotEnabled,
+        ];
+        for error in all {
+            assert_ne!(
+                sign_in_error_text(error.code()),
+                fallback,
+                "{}",
+                error.code()
+            );
+        }
+    }
+
+    #[test]
+    fn causes_stay_on_the_server() {
+        let error =
+            SignInError::ProviderUnavailable("token request failed: secret-ish detail".into());
+        let response = error.into_redirect("google", "/w/x");
+        let location = response.headers()["location"].to_str().unwrap();
+        assert_eq!(location, "/signin?error=provider&next=%2Fw%2Fx");
+    }
+}

@@ -92,9 +92,12 @@ pub async fn resume(
     Ok(attempt)
 }
 
-/// Records the attendee, starts a fresh session and sends the browser on.
+/// Records the attendee, starts a fresh session and sends the browser on. Any session
+/// the browser already had is ended first: a session id is never carried across a
+/// sign-in (session fixation).
 pub async fn complete(
     app: &AppState,
+    headers: &HeaderMap,
     identity: VerifiedIdentity,
     next_path: &str,
 ) -> Result<Response, SignInError> {
@@ -116,6 +119,9 @@ pub async fn complete(
         .map_err(internal)?;
     app.database
         .upsert_attendee(&attendee, now)
+        .await
+        .map_err(internal)?;
+    end_session(&app.database, app.session_cookie, headers)
         .await
         .map_err(internal)?;
     let token = start_session(&app.database, &attendee.user_id, now)

@@ -194,7 +194,7 @@ pub async fn callback(
             .code
             .ok_or_else(|| SignInError::InvalidToken("no code in the callback".into()))?;
         let identity = verify(&github, code, attempt.pkce_verifier).await?;
-        flow::complete(&app, identity, &next).await
+        flow::complete(&app, &headers, identity, &next).await
     }
     .await;
     result.unwrap_or_else(|error| error.into_redirect("github", &next))

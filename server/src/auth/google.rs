@@ -193,7 +193,7 @@ pub async fn callback(
             attempt.nonce.unwrap_or_default(),
         )
         .await?;
-        flow::complete(&app, identity, &next).await
+        flow::complete(&app, &headers, identity, &next).await
     }
     .await;
     result.unwrap_or_else(|error| error.into_redirect("google", &next))

@@ -42,7 +42,7 @@ fn a_real_credential_never_falls_back_to_demo_mode() {
     )
     .unwrap_err();
     let message = error.to_string();
-    assert!(message.contains("SESSION_SECRET"), "{message}");
+    assert!(message.contains("PUBLIC_URL"), "{message}");
     assert!(
         message.contains("GOOGLE_CLIENT_ID/SECRET or GITHUB_CLIENT_ID/SECRET"),
         "{message}"
@@ -69,10 +69,6 @@ fn complete_live_settings_are_accepted() {
             ("OPENROUTER_MANAGEMENT_KEY", "sk-or-v1-x"),
             ("GITHUB_CLIENT_ID", "id"),
             ("GITHUB_CLIENT_SECRET", "secret"),
-            (
-                "SESSION_SECRET",
-                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-            ),
             ("PUBLIC_URL", "https://keys.example.com/"),
             ("ADMIN_EMAILS", "Boss@Example.com, not-an-email"),
         ],

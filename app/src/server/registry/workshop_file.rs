@@ -119,7 +119,9 @@ pub fn parse_workshop_file(path: &Path, source: &str) -> Result<Workshop, Vec<Fi
     let file: WorkshopFile = match serde_yaml_ng::from_str(source) {
         Ok(file) => file,
         Err(error) => {
-            checker.problems.push(checker.problem_from_yaml_error(&error));
+            checker
+                .problems
+                .push(checker.problem_from_yaml_error(&error));
             return Err(checker.problems);
         }
     };
