@@ -1,0 +1,72 @@
+//! What can go wrong talking to OpenRouter. Every variant names the call (method and
+//! path, never a query string or body) so logs say exactly which step failed; none
+//! carries the management key or a minted key.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OpenRouterError {
+    /// OpenRouter answered with an error status.
+    #[error("OpenRouter answered {status} to {method} {path}: {message}")]
+    Api {
+        status: u16,
+        method: &'static str,
+        path: String,
+        message: String,
+        /// From `Retry-After` on a 429.
+        retry_after: Option<Duration>,
+    },
+    /// No answer within the timeout: the call may or may not have been applied.
+    #[error("{method} {path} timed out")]
+    Timeout { method: &'static str, path: String },
+    /// The connection failed or broke: the call may or may not have been applied.
+    #[error("{method} {path} failed: {message}")]
+    Transport {
+        method: &'static str,
+        path: String,
+        message: String,
+    },
+    /// A success status with a body we cannot read.
+    #[error("{method} {path}: unexpected response: {message}")]
+    Decode {
+        method: &'static str,
+        path: String,
+        message: String,
+    },
+}
+
+impl OpenRouterError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            OpenRouterError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Worth another try (on a call that is safe to repeat): rate limits, server errors,
+    /// timeouts and broken connections. A 4xx other than 429 will fail the same way again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            OpenRouterError::Api { status, .. } => *status == 429 || *status >= 500,
+            OpenRouterError::Timeout { .. } | OpenRouterError::Transport { .. } => true,
+            OpenRouterError::Decode { .. } => false,
+        }
+    }
+
+    /// The call may have taken effect even though we got no success: a timeout, a broken
+    /// connection or a 5xx. A caller that created something must look before retrying.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            OpenRouterError::Api { status, .. } => *status >= 500,
+            OpenRouterError::Timeout { .. } | OpenRouterError::Transport { .. } => true,
+            OpenRouterError::Decode { .. } => false,
+        }
+    }
+
+    pub(super) fn retry_after(&self) -> Option<Duration> {
+        match self {
+            OpenRouterError::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
