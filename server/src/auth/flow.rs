@@ -12,6 +12,10 @@ use app::server::email::normalize_email;
 use app::server::session::{cookie_value, end_session, hash_token, new_token, start_session};
 use app::server::state::AppState;
 
+use std::future::Future;
+
+use serde::Deserialize;
+
 use super::SignInError;
 
 /// The cookie that ties a callback to the browser that started the sign-in.
@@ -90,6 +94,50 @@ pub async fn resume(
         ));
     }
     Ok(attempt)
+}
+
+/// What a provider sends back to its callback URL.
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// The callback every provider shares: checks `state`, turns a provider's error into a
+/// reason, lets the provider turn the code into a verified identity, and completes.
+pub async fn finish<Verify, Verified>(
+    app: &AppState,
+    provider: &'static str,
+    headers: &HeaderMap,
+    query: CallbackQuery,
+    verify: Verify,
+) -> Response
+where
+    Verify: FnOnce(String, LoginAttempt) -> Verified,
+    Verified: Future<Output = Result<VerifiedIdentity, SignInError>>,
+{
+    let attempt = match resume(app, provider, headers, query.state.as_deref()).await {
+        Ok(attempt) => attempt,
+        Err(error) => return error.into_redirect(provider, "/"),
+    };
+    let next = attempt.next_path.clone();
+    let result = async {
+        if let Some(error) = query.error {
+            return Err(if error == "access_denied" {
+                SignInError::Denied
+            } else {
+                SignInError::ProviderUnavailable(format!("provider error `{error}`"))
+            });
+        }
+        let code = query
+            .code
+            .ok_or_else(|| SignInError::InvalidToken("no code in the callback".into()))?;
+        let identity = verify(code, attempt).await?;
+        complete(app, headers, identity, &next).await
+    }
+    .await;
+    result.unwrap_or_else(|error| error.into_redirect(provider, &next))
 }
 
 /// Records the attendee, starts a fresh session and sends the browser on. Any session

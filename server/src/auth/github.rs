@@ -160,44 +160,24 @@ pub async fn start(
     result.unwrap_or_else(|error| error.into_redirect("github", &next))
 }
 
-#[derive(Deserialize)]
-pub struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
-
-/// `GET /auth/github/callback`.
+/// `GET /auth/github/callback`: back from the provider with a code (or an error).
 pub async fn callback(
     State(app): State<AppState>,
     Extension(providers): Extension<SignInProviders>,
     headers: HeaderMap,
-    Query(query): Query<CallbackQuery>,
+    Query(query): Query<flow::CallbackQuery>,
 ) -> Response {
     let Some(github) = providers.github else {
         return SignInError::NotEnabled.into_redirect("github", "/");
     };
-    let attempt = match flow::resume(&app, "github", &headers, query.state.as_deref()).await {
-        Ok(attempt) => attempt,
-        Err(error) => return error.into_redirect("github", "/"),
-    };
-    let next = attempt.next_path.clone();
-    let result = async {
-        if let Some(error) = query.error {
-            return Err(if error == "access_denied" {
-                SignInError::Denied
-            } else {
-                SignInError::ProviderUnavailable(format!("provider error `{error}`"))
-            });
-        }
-        let code = query
-            .code
-            .ok_or_else(|| SignInError::InvalidToken("no code in the callback".into()))?;
-        let identity = verify(&github, code, attempt.pkce_verifier).await?;
-        flow::complete(&app, &headers, identity, &next).await
-    }
-    .await;
-    result.unwrap_or_else(|error| error.into_redirect("github", &next))
+    flow::finish(
+        &app,
+        "github",
+        &headers,
+        query,
+        |code, attempt| async move { verify(&github, code, attempt.pkce_verifier).await },
+    )
+    .await
 }
 
 async fn verify(

@@ -153,50 +153,27 @@ async fn begin(
     Ok(flow::redirect_with_cookie(url.as_str(), &started.cookie))
 }
 
-#[derive(Deserialize)]
-pub struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
-
-/// `GET /auth/google/callback`: back from Google with a code (or an error).
+/// `GET /auth/google/callback`: back from the provider with a code (or an error).
 pub async fn callback(
     State(app): State<AppState>,
     Extension(providers): Extension<SignInProviders>,
     headers: HeaderMap,
-    Query(query): Query<CallbackQuery>,
+    Query(query): Query<flow::CallbackQuery>,
 ) -> Response {
     let Some(google) = providers.google else {
         return SignInError::NotEnabled.into_redirect("google", "/");
     };
-    let attempt = match flow::resume(&app, "google", &headers, query.state.as_deref()).await {
-        Ok(attempt) => attempt,
-        Err(error) => return error.into_redirect("google", "/"),
-    };
-    let next = attempt.next_path.clone();
-    let result = async {
-        if let Some(error) = query.error {
-            return Err(if error == "access_denied" {
-                SignInError::Denied
-            } else {
-                SignInError::ProviderUnavailable(format!("provider error `{error}`"))
-            });
-        }
-        let code = query
-            .code
-            .ok_or_else(|| SignInError::InvalidToken("no code in the callback".into()))?;
-        let identity = verify(
-            &google,
-            code,
-            attempt.pkce_verifier,
-            attempt.nonce.unwrap_or_default(),
-        )
-        .await?;
-        flow::complete(&app, &headers, identity, &next).await
-    }
-    .await;
-    result.unwrap_or_else(|error| error.into_redirect("google", &next))
+    flow::finish(
+        &app,
+        "google",
+        &headers,
+        query,
+        |code, attempt| async move {
+            let nonce = attempt.nonce.unwrap_or_default();
+            verify(&google, code, attempt.pkce_verifier, nonce).await
+        },
+    )
+    .await
 }
 
 async fn verify(
