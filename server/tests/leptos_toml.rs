@@ -8,9 +8,26 @@ use leptos::config::get_config_from_str;
 fn leptos_toml_agrees_with_the_build_settings() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let read = |name: &str| std::fs::read_to_string(format!("{root}/{name}")).unwrap();
-    let build = get_config_from_str(&read("Cargo.toml")).unwrap();
+    let cargo_toml = read("Cargo.toml");
+    let build = |key: &str| build_setting(&cargo_toml, key);
     let deploy = get_config_from_str(&read("Leptos.toml")).unwrap();
-    assert_eq!(build.output_name, deploy.output_name);
-    assert_eq!(build.site_pkg_dir, deploy.site_pkg_dir);
-    assert_eq!(build.hash_files, deploy.hash_files);
+    // cargo-leptos calls the output name `name` in the workspace form.
+    assert_eq!(build("name"), deploy.output_name.to_string());
+    assert_eq!(build("site-pkg-dir"), deploy.site_pkg_dir.to_string());
+    assert_eq!(build("hash-files"), deploy.hash_files.to_string());
+}
+
+/// A value from the `[[workspace.metadata.leptos]]` table of Cargo.toml, unquoted.
+fn build_setting(cargo_toml: &str, key: &str) -> String {
+    let start = cargo_toml
+        .find("[[workspace.metadata.leptos]]")
+        .expect("Cargo.toml has [[workspace.metadata.leptos]]");
+    cargo_toml[start..]
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with('['))
+        .filter_map(|line| line.split_once('='))
+        .find(|(name, _)| name.trim() == key)
+        .map(|(_, value)| value.trim().trim_matches('"').to_string())
+        .unwrap_or_else(|| panic!("`{key}` missing from [[workspace.metadata.leptos]]"))
 }

@@ -1,7 +1,8 @@
 //! `/signin`: the ways to sign in this deployment offers, the explanation of a failed
 //! attempt (the auth routes redirect here with `?error=<code>`), and the demo form in
 //! demo mode. Every control is a plain link or form, so signing in works before the
-//! page has hydrated.
+//! page has hydrated. Provider links carry `rel="external"` so the client-side router
+//! lets the browser load `/auth/…` from the server instead of rendering a 404.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -72,8 +73,8 @@ fn SignInChoices(methods: SignInMethodsInfo, next: String) -> impl IntoView {
     view! {
         <p class="lead">"We only use your verified email address, to give each person one key."</p>
         <div class="providers">
-            {methods.google.then(|| view! { <a class="button provider-google" href=start("google")>"Continue with Google"</a> })}
-            {methods.github.then(|| view! { <a class="button provider-github" href=start("github")>"Continue with GitHub"</a> })}
+            {methods.google.then(|| view! { <a class="button provider-google" rel="external" href=start("google")>"Continue with Google"</a> })}
+            {methods.github.then(|| view! { <a class="button provider-github" rel="external" href=start("github")>"Continue with GitHub"</a> })}
         </div>
         {methods.demo.then(|| view! { <DemoSignInForm next=next.clone() /> })}
         {nothing.then(|| view! {
