@@ -6,7 +6,7 @@ mod support;
 
 use app::server::secret::Secret;
 use server::config::OAuthClient;
-use support::browser::{query_param, with_query_param, Browser, Landing};
+use support::browser::{assert_refused, query_param, with_query_param, Browser, Landing};
 use support::github_standin::{
     GitHubStandIn, GitHubUser, RunningStandIn, CLIENT_ID, CLIENT_SECRET,
 };
@@ -45,21 +45,6 @@ async fn sign_in(app: &TestApp, browser: &Browser) -> Landing {
     browser
         .follow(&app.url("/auth/github/start?next=%2Fw%2Fopen-now"))
         .await
-}
-
-fn assert_refused(landing: &Landing, code: &str) {
-    assert_eq!(
-        reqwest::Url::parse(&landing.url).unwrap().path(),
-        "/signin",
-        "{}",
-        landing.url
-    );
-    assert_eq!(
-        query_param(&landing.url, "error").as_deref(),
-        Some(code),
-        "{}",
-        landing.url
-    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ mod support;
 
 use app::server::secret::Secret;
 use server::config::OAuthClient;
-use support::browser::{query_param, with_query_param, Browser, Landing};
+use support::browser::{assert_refused, query_param, with_query_param, Browser, Landing};
 use support::oidc_peer::{OidcPeer, CLIENT_ID, CLIENT_SECRET};
 use support::{live_settings, reserve_listener, TestApp, TestAppBuilder, OPEN_WORKSHOP};
 
@@ -79,22 +79,6 @@ async fn authorize_url(app: &TestApp, browser: &Browser, peer: &OidcPeer) -> Str
             &peer.issuer,
         )
         .await
-}
-
-fn assert_refused(landing: &Landing, code: &str) {
-    let url = reqwest::Url::parse(&landing.url).unwrap();
-    assert_eq!(
-        url.path(),
-        "/signin",
-        "refused sign-ins end on the sign-in page: {}",
-        landing.url
-    );
-    assert_eq!(
-        query_param(&landing.url, "error").as_deref(),
-        Some(code),
-        "{}",
-        landing.url
-    );
 }
 
 #[tokio::test]

@@ -29,6 +29,19 @@ fn token_like(seed: &str) -> String {
     format!("{seed:x<43}")
 }
 
+/// What `get_site_info` says for a bare `Cookie` header (another tab, a copied value).
+async fn site_info_with_cookie(app: &TestApp, cookie: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(app.url("/api/get_site_info"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn session_cookie(response: &reqwest::Response) -> String {
     response
         .headers()
@@ -79,16 +92,8 @@ async fn session_cookie_has_safe_flags_and_an_expiry() {
 #[tokio::test]
 async fn forged_cookie_is_not_a_session() {
     let app = demo_app().await;
-    let forged = reqwest::Client::new()
-        .post(app.url("/api/get_site_info"))
-        .header(
-            "cookie",
-            "wkm_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        )
-        .send()
-        .await
-        .unwrap();
-    let info: serde_json::Value = forged.json().await.unwrap();
+    let forged = format!("wkm_session={}", token_like("forged"));
+    let info = site_info_with_cookie(&app, &forged).await;
     assert!(info["user"].is_null(), "{info}");
 }
 
@@ -111,13 +116,7 @@ async fn expired_session_is_not_a_session() {
         )
         .await
         .unwrap();
-    let response = reqwest::Client::new()
-        .post(app.url("/api/get_site_info"))
-        .header("cookie", format!("wkm_session={token}"))
-        .send()
-        .await
-        .unwrap();
-    let info: serde_json::Value = response.json().await.unwrap();
+    let info = site_info_with_cookie(&app, &format!("wkm_session={token}")).await;
     assert!(
         info["user"].is_null(),
         "an expired session signs nobody in: {info}"
@@ -131,14 +130,7 @@ async fn signing_in_again_rotates_the_session() {
     let first = session_cookie(&demo_sign_in(&app, &browser, "grace@example.com").await);
     let second = session_cookie(&demo_sign_in(&app, &browser, "grace@example.com").await);
     assert_ne!(first, second);
-    let old_value = first.split(';').next().unwrap().to_string();
-    let response = reqwest::Client::new()
-        .post(app.url("/api/get_site_info"))
-        .header("cookie", old_value)
-        .send()
-        .await
-        .unwrap();
-    let info: serde_json::Value = response.json().await.unwrap();
+    let info = site_info_with_cookie(&app, first.split(';').next().unwrap()).await;
     assert!(
         info["user"].is_null(),
         "the session from before sign-in is ended: {info}"
@@ -159,13 +151,7 @@ async fn sign_out_ends_the_session_everywhere() {
     );
     assert_eq!(app.signed_in_email(&browser).await, None);
     // A copy of the old cookie (another tab, a stolen value) no longer works either.
-    let replay = reqwest::Client::new()
-        .post(app.url("/api/get_site_info"))
-        .header("cookie", cookie.split(';').next().unwrap())
-        .send()
-        .await
-        .unwrap();
-    let info: serde_json::Value = replay.json().await.unwrap();
+    let info = site_info_with_cookie(&app, cookie.split(';').next().unwrap()).await;
     assert!(info["user"].is_null());
 }
 

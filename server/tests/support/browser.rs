@@ -109,3 +109,20 @@ pub fn with_query_param(url: &str, name: &str, value: &str) -> String {
     parsed.query_pairs_mut().clear().extend_pairs(pairs);
     parsed.to_string()
 }
+
+/// A refused sign-in ends on our sign-in page with the reason's code.
+pub fn assert_refused(landing: &Landing, code: &str) {
+    let url = reqwest::Url::parse(&landing.url).unwrap();
+    assert_eq!(
+        url.path(),
+        "/signin",
+        "refused sign-ins end on the sign-in page: {}",
+        landing.url
+    );
+    assert_eq!(
+        query_param(&landing.url, "error").as_deref(),
+        Some(code),
+        "{}",
+        landing.url
+    );
+}
