@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod db;
 pub mod email;
+pub mod guardrail;
 pub mod openrouter;
 pub mod registry;
 pub mod secret;

@@ -7,6 +7,7 @@
 
 mod attendance;
 mod attendees;
+mod guardrails;
 mod sessions;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use attendance::{Attendance, ClaimStatus, NewReservation, ReserveOutcome};
 pub use attendees::{Attendee, SignedInAttendee};
+pub use guardrails::{EnsureFailure, GuardrailRecord};
 pub use sessions::LoginAttempt;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");

@@ -86,6 +86,8 @@ pub struct Guardrail {
     /// Canonical (dated) slugs, even when short ones were sent.
     #[serde(default)]
     pub allowed_models: Option<Vec<String>>,
+    /// ISO 8601; the oldest of several same-named guardrails is the one adopted.
+    pub created_at: String,
 }
 
 /// `POST /guardrails` and `PATCH /guardrails/{id}` (arrays replace wholesale).
