@@ -115,6 +115,24 @@ impl Database {
     }
 }
 
+/// Writes the lock row `key` as the first statement of `transaction`, which serialises
+/// every transaction taking the same key until it ends: a row lock on Postgres, the
+/// database write lock on SQLite. Claims lock on the workshop slug, the guardrail step
+/// on `guardrail:<slug>`.
+async fn take_lock_row(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO workshop_claim_locks (workshop_slug, claims_made) VALUES ($1, 0)
+         ON CONFLICT (workshop_slug) DO UPDATE SET claims_made = workshop_claim_locks.claims_made",
+    )
+    .bind(key)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
 fn create_sqlite_folder(url: &str) -> Result<(), DbError> {
     let path = url
         .trim_start_matches("sqlite://")

@@ -1,7 +1,7 @@
 //! Queries on `workshop_attendance`: one row per attendee and workshop, from the
 //! reservation of a claim to its key, binding and usage.
 
-use super::{Database, DbError};
+use super::{take_lock_row, Database, DbError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimStatus {
@@ -130,13 +130,7 @@ impl Database {
         claim: &NewReservation<'_>,
     ) -> Result<ReserveOutcome, DbError> {
         let mut transaction = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO workshop_claim_locks (workshop_slug, claims_made) VALUES ($1, 0)
-             ON CONFLICT (workshop_slug) DO UPDATE SET claims_made = workshop_claim_locks.claims_made",
-        )
-        .bind(claim.workshop_slug)
-        .execute(&mut *transaction)
-        .await?;
+        take_lock_row(&mut transaction, claim.workshop_slug).await?;
 
         let sql = format!(
             "SELECT {ATTENDANCE_COLUMNS} FROM workshop_attendance

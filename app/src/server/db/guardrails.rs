@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use super::{Database, DbError};
+use super::{take_lock_row, Database, DbError};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct GuardrailRecord {
@@ -43,13 +43,7 @@ impl Database {
         Decided: Future<Output = Result<GuardrailRecord, E>>,
     {
         let mut transaction = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO workshop_claim_locks (workshop_slug, claims_made) VALUES ($1, 0)
-             ON CONFLICT (workshop_slug) DO UPDATE SET claims_made = workshop_claim_locks.claims_made",
-        )
-        .bind(format!("guardrail:{workshop_slug}"))
-        .execute(&mut *transaction)
-        .await?;
+        take_lock_row(&mut transaction, &format!("guardrail:{workshop_slug}")).await?;
         let current: Option<GuardrailRecord> = sqlx::query_as(
             "SELECT guardrail_id, settings_sent FROM workshop_guardrails WHERE workshop_slug = $1",
         )
