@@ -2,5 +2,6 @@
 //! caller and its input on the server and returns [`crate::error::AppError`].
 
 pub mod admin;
+pub mod claims;
 pub mod site;
 pub mod workshops;

@@ -20,7 +20,12 @@ pub enum AppError {
     #[error("{0}")]
     SoldOut(String),
     #[error("{0}")]
+    DomainNotAllowed(String),
+    #[error("{0}")]
     InvalidInput(String),
+    /// Another request (say, a second tab) is minting this key right now.
+    #[error("Your key is still being prepared. Try again in a few seconds.")]
+    InProgress,
     #[error("OpenRouter is not answering right now. Please try again in a moment.")]
     UpstreamUnavailable,
     #[error("Something went wrong on our side. It has been logged; please try again.")]
@@ -35,9 +40,9 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::DomainNotAllowed(_) => 403,
             AppError::NotFound(_) => 404,
-            AppError::WindowClosed(_) | AppError::SoldOut(_) => 409,
+            AppError::WindowClosed(_) | AppError::SoldOut(_) | AppError::InProgress => 409,
             AppError::InvalidInput(_) => 400,
             AppError::UpstreamUnavailable => 503,
             AppError::Internal | AppError::Transport(_) => 500,

@@ -1,13 +1,17 @@
 //! Server-only code: never compiled into the browser bundle. It owns the workshop
 //! registry, the database and the application state that server functions read.
 
+pub mod admin;
 pub mod auth;
+pub mod claims;
 pub mod db;
 pub mod email;
 pub mod guardrail;
+pub mod mint;
 pub mod openrouter;
 pub mod registry;
 pub mod secret;
 pub mod session;
 pub mod state;
 pub mod time_format;
+pub mod usage_sync;

@@ -13,17 +13,24 @@ use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 use std::time::Duration;
 
+use app::server::mint::{MintSettings, Minter};
+use app::server::usage_sync::UsageSyncer;
 use app::server::{db::Database, registry::Registry, session::SessionCookie, state::AppState};
 use app::{shell, App};
 
 use crate::auth::{self, GitHubSignIn, GoogleSignIn, SignInProviders};
 use crate::config::Mode;
-use crate::{assets, config::Config, health::health, server_fn_status};
+use crate::openrouter_simulator::{RunningSimulator, Simulator};
+use crate::{
+    assets, background, config::Config, health::health, openrouter_setup, server_fn_status,
+};
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
     address: SocketAddr,
+    state: AppState,
+    demo_simulator: Option<RunningSimulator>,
 }
 
 impl Application {
@@ -62,6 +69,18 @@ impl Application {
                 )
             })?;
         let (providers, public_url, admin_emails) = sign_in_providers(&config.mode, address)?;
+        let openrouter = openrouter_setup::connect(&config).await?;
+        let minter = Minter::new(
+            database.clone(),
+            openrouter.client.clone(),
+            MintSettings::default(),
+        );
+        let usage_sync = UsageSyncer::new(
+            database.clone(),
+            openrouter.client,
+            format!("{}:{}", hostname(), std::process::id()),
+            config.usage_sync_interval,
+        );
         let state = AppState {
             leptos_options: config.leptos_options.clone(),
             registry: Arc::new(registry),
@@ -72,18 +91,29 @@ impl Application {
             },
             admin_emails: Arc::new(admin_emails),
             sign_in_methods: providers.methods(),
+            minter,
+            usage_sync,
         };
         if state.demo_mode {
             tracing::warn!(
                 "DEMO MODE: simulated OpenRouter and demo sign-in; nothing here is real"
             );
         }
-        let router = router(state, providers);
+        let router = router(state.clone(), providers);
         Ok(Application {
             listener,
             router,
             address,
+            state,
+            demo_simulator: openrouter.demo_simulator,
         })
+    }
+
+    /// Demo mode's OpenRouter simulator (tests inspect and disturb it).
+    pub fn demo_simulator(&self) -> Option<&Simulator> {
+        self.demo_simulator
+            .as_ref()
+            .map(RunningSimulator::simulator)
     }
 
     /// The address actually bound (the real port when the configuration said 0).
@@ -93,6 +123,9 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!("listening on http://{}", self.address);
+        background::spawn(self.state.clone());
+        // Held until the server stops: dropping it would stop the demo simulator.
+        let _demo_simulator = self.demo_simulator;
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await
@@ -184,6 +217,13 @@ pub fn router(state: AppState, providers: SignInProviders) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// This machine's name, to tell instances apart in the usage-sync lease.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .unwrap_or_else(|_| "server".into())
 }
 
 /// Never print a database password.

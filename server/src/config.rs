@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use app::server::secret::Secret;
 use leptos::config::LeptosOptions;
@@ -19,6 +20,14 @@ pub struct Config {
     pub database_url: String,
     pub workshops_dir: PathBuf,
     pub mode: Mode,
+    /// How often usage is refreshed from OpenRouter while a workshop is live
+    /// (`USAGE_SYNC_INTERVAL_SECS`, default 60).
+    pub usage_sync_interval: Duration,
+    /// Demo mode only: where the in-process OpenRouter simulator listens
+    /// (`DEMO_SIMULATOR_ADDR`, default any free loopback port) and the latency it adds
+    /// to every call (`DEMO_SIMULATOR_LATENCY_MS`, default 0; the benchmark sets it).
+    pub demo_simulator_addr: SocketAddr,
+    pub demo_simulator_latency: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +69,8 @@ pub enum ConfigError {
     Incomplete(String, &'static str, String),
     #[error("{0} must be set together with {1}")]
     HalfPair(&'static str, &'static str),
+    #[error("{0} must be {1}, not {2:?}")]
+    Invalid(&'static str, &'static str, String),
     #[error(
         "demo mode refuses to listen on {0}, which is not a loopback address: demo sign-in \
          lets anyone in. Set DEMO_ALLOW_PUBLIC=true if you really mean it."
@@ -105,11 +116,47 @@ impl Config {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("workshops")),
             mode,
+            usage_sync_interval: Duration::from_secs(
+                parsed(
+                    &get,
+                    "USAGE_SYNC_INTERVAL_SECS",
+                    "a number of seconds above 0",
+                    60,
+                )?
+                .max(1),
+            ),
+            demo_simulator_addr: parsed(
+                &get,
+                "DEMO_SIMULATOR_ADDR",
+                "an address like 127.0.0.1:4010",
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            )?,
+            demo_simulator_latency: Duration::from_millis(parsed(
+                &get,
+                "DEMO_SIMULATOR_LATENCY_MS",
+                "a number of milliseconds",
+                0,
+            )?),
         })
     }
 
     pub fn is_demo(&self) -> bool {
         matches!(self.mode, Mode::Demo)
+    }
+}
+
+/// The variable `name` parsed, its default when unset, or an error naming it.
+fn parsed<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    expected: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(text) => text
+            .parse()
+            .map_err(|_| ConfigError::Invalid(name, expected, text)),
     }
 }
 

@@ -5,9 +5,11 @@
 pub mod application;
 pub mod assets;
 pub mod auth;
+pub mod background;
 pub mod check;
 pub mod config;
 pub mod health;
+pub mod openrouter_setup;
 pub mod openrouter_simulator;
 pub mod server_fn_status;
 pub mod telemetry;

@@ -23,19 +23,11 @@ pub async fn list_workshops() -> Result<Vec<WorkshopSummary>, AppError> {
 #[server(endpoint = "get_workshop")]
 pub async fn get_workshop(slug: String) -> Result<WorkshopSummary, AppError> {
     use crate::components::response_status::respond_with;
-    use crate::server::{registry::is_valid_slug, state::app_state};
+    use crate::server::{claims::known_workshop, state::app_state};
 
     respond_with(
         async {
-            // Checked before the lookup so the message never echoes arbitrary input.
-            if !is_valid_slug(&slug) {
-                return Err(AppError::NotFound("That workshop".into()));
-            }
-            let state = app_state()?;
-            let workshop = state
-                .registry
-                .get(&slug)
-                .ok_or_else(|| AppError::NotFound(format!("The workshop “{slug}”")))?;
+            let workshop = known_workshop(&app_state()?, &slug)?;
             Ok(workshop.summary(chrono::Utc::now()))
         }
         .await,

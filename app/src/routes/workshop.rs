@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::workshops::get_workshop;
+use crate::components::claim_panel::ClaimPanel;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::layout::{sign_in_href, use_site_info};
 use crate::components::time_zone::{provide_viewer_zone, TimeText, TimeZoneToggle};
@@ -67,11 +68,12 @@ fn WorkshopDetails(workshop: WorkshopSummary) -> impl IntoView {
 }
 
 /// What an attendee can do next on an open workshop: sign in first, or (signed in)
-/// claim. The claim itself arrives with the mint (issue #4).
+/// claim their key.
 #[component]
 fn ClaimCall(slug: String) -> impl IntoView {
     let site = use_site_info();
     let here = format!("/w/{slug}");
+    let slug = StoredValue::new(slug);
     view! {
         <Suspense>
             {move || {
@@ -79,9 +81,10 @@ fn ClaimCall(slug: String) -> impl IntoView {
                 Suspend::new(async move {
                     match site.await.ok().and_then(|info| info.user) {
                         Some(user) => view! {
-                            <p class="claim-call" data-signed-in="true">
-                                "Signed in as " <strong>{user.email}</strong> "."
-                            </p>
+                            <div class="claim-call" data-signed-in="true">
+                                <p>"Signed in as " <strong>{user.email}</strong> "."</p>
+                                <ClaimPanel slug=slug.get_value() />
+                            </div>
                         }.into_any(),
                         None => view! {
                             <p class="claim-call" data-signed-in="false">

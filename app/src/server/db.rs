@@ -8,7 +8,10 @@
 mod attendance;
 mod attendees;
 mod guardrails;
+mod leases;
+mod minting;
 mod sessions;
+mod usage;
 
 use std::path::Path;
 use std::time::Duration;
@@ -20,7 +23,10 @@ use sqlx::{AnyPool, Executor};
 pub use attendance::{Attendance, ClaimStatus, NewReservation, ReserveOutcome};
 pub use attendees::{Attendee, SignedInAttendee};
 pub use guardrails::{EnsureFailure, GuardrailRecord};
+pub use leases::BackgroundLease;
+pub use minting::{MintLease, MintedKey};
 pub use sessions::LoginAttempt;
+pub use usage::KeyFigures;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");

@@ -40,7 +40,7 @@ pub enum EnsureGuardrailError {
     #[error("OpenRouter: {0}")]
     OpenRouter(#[from] OpenRouterError),
     #[error("database: {0}")]
-    Database(String),
+    Database(#[from] crate::server::db::DbError),
 }
 
 /// Returns the id of the workshop's guardrail, creating or updating it when needed.
@@ -81,7 +81,7 @@ pub async fn ensure_guardrail(
         })
         .await
         .map_err(|failure| match failure {
-            EnsureFailure::Database(error) => EnsureGuardrailError::Database(error.to_string()),
+            EnsureFailure::Database(error) => EnsureGuardrailError::Database(error),
             EnsureFailure::Step(error) => error,
         })?;
     Ok(record.guardrail_id)

@@ -7,8 +7,10 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::server::db::Database;
+use crate::server::mint::Minter;
 use crate::server::registry::Registry;
 use crate::server::session::SessionCookie;
+use crate::server::usage_sync::UsageSyncer;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -22,6 +24,9 @@ pub struct AppState {
     pub admin_emails: Arc<Vec<String>>,
     /// Which ways to sign in the sign-in page offers.
     pub sign_in_methods: SignInMethods,
+    /// Claims: reserve, mint, bind (holds the OpenRouter client and its management key).
+    pub minter: Minter,
+    pub usage_sync: UsageSyncer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -28,6 +28,8 @@ pub struct TestApp {
     pub base_url: String,
     pub client: reqwest::Client,
     pub database_url: String,
+    /// Demo mode's in-process OpenRouter simulator, to inspect and disturb.
+    pub demo_simulator: Option<server::openrouter_simulator::Simulator>,
     _dir: tempfile::TempDir,
 }
 
@@ -114,6 +116,9 @@ impl TestAppBuilder {
             }),
             workshops_dir: self.dir.path().join("workshops"),
             mode: self.mode.clone(),
+            usage_sync_interval: std::time::Duration::from_secs(60),
+            demo_simulator_addr: "127.0.0.1:0".parse().unwrap(),
+            demo_simulator_latency: std::time::Duration::ZERO,
         }
     }
 
@@ -135,6 +140,7 @@ impl TestAppBuilder {
     fn serve(self, application: Application) -> TestApp {
         let database_url = self.config().database_url;
         let base_url = format!("http://{}", application.address());
+        let demo_simulator = application.demo_simulator().cloned();
         tokio::spawn(application.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -144,6 +150,7 @@ impl TestAppBuilder {
             base_url,
             client,
             database_url,
+            demo_simulator,
             _dir: self.dir,
         }
     }

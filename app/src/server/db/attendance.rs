@@ -51,6 +51,14 @@ pub struct Attendance {
     pub last_error: Option<String>,
     pub attended_at: i64,
     pub updated_at: i64,
+    /// Until when a request holds the right to mint this row's key (see `minting`).
+    pub mint_lease_until: Option<i64>,
+    pub mint_attempts: i64,
+    pub bind_attempts: i64,
+    /// Learnt by the usage sync; can be negative when requests overshoot.
+    pub limit_remaining_usd_micros: Option<i64>,
+    /// Learnt by the usage sync: 1 when the key is disabled on OpenRouter.
+    pub key_disabled: Option<i64>,
 }
 
 impl Attendance {
@@ -59,10 +67,11 @@ impl Attendance {
     }
 }
 
-const ATTENDANCE_COLUMNS: &str =
+pub(super) const ATTENDANCE_COLUMNS: &str =
     "user_id, workshop_slug, email_normalized, key_name, claim_status, \
      or_key_hash, or_key_plaintext, key_label, limit_usd_micros, expires_at, or_guardrail_id, \
-     guardrail_attached_at, usage_usd_micros, usage_synced_at, last_error, attended_at, updated_at";
+     guardrail_attached_at, usage_usd_micros, usage_synced_at, last_error, attended_at, updated_at, \
+     mint_lease_until, mint_attempts, bind_attempts, limit_remaining_usd_micros, key_disabled";
 
 /// A claim about to be reserved, with the workshop's caps to check it against.
 #[derive(Debug, Clone)]
@@ -187,56 +196,35 @@ impl Database {
         transaction.commit().await?;
         Ok(ReserveOutcome::Reserved(row))
     }
+}
 
-    /// Stores the minted key, hash and plaintext together, on a reserved row.
-    pub async fn store_minted_key(
+impl Database {
+    /// The row of the attendee with this normalised email (the admin page names rows by it).
+    pub async fn find_attendance_by_email(
         &self,
-        user_id: &str,
         workshop_slug: &str,
-        key_hash: &str,
-        key_plaintext: &str,
-        key_label: &str,
-        now: i64,
-    ) -> Result<bool, DbError> {
-        let result = sqlx::query(
-            "UPDATE workshop_attendance SET claim_status = 'minted', or_key_hash = $3,
-                 or_key_plaintext = $4, key_label = $5, last_error = NULL, updated_at = $6
-             WHERE user_id = $1 AND workshop_slug = $2 AND claim_status = 'reserved'",
-        )
-        .bind(user_id)
-        .bind(workshop_slug)
-        .bind(key_hash)
-        .bind(key_plaintext)
-        .bind(key_label)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        email_normalized: &str,
+    ) -> Result<Option<Attendance>, DbError> {
+        let sql = format!(
+            "SELECT {ATTENDANCE_COLUMNS} FROM workshop_attendance \
+             WHERE workshop_slug = $1 AND email_normalized = $2"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(workshop_slug)
+            .bind(email_normalized)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
-    /// Marks keys as assigned to the workshop guardrail.
-    pub async fn mark_bound(
-        &self,
-        key_hashes: &[String],
-        guardrail_id: &str,
-        now: i64,
-    ) -> Result<u64, DbError> {
-        let mut bound = 0;
-        let mut transaction = self.pool.begin().await?;
-        for hash in key_hashes {
-            bound += sqlx::query(
-                "UPDATE workshop_attendance SET claim_status = 'bound', or_guardrail_id = $2,
-                     guardrail_attached_at = $3, last_error = NULL, updated_at = $3
-                 WHERE or_key_hash = $1 AND claim_status = 'minted'",
-            )
-            .bind(hash)
-            .bind(guardrail_id)
-            .bind(now)
-            .execute(&mut *transaction)
-            .await?
-            .rows_affected();
-        }
-        transaction.commit().await?;
-        Ok(bound)
+    /// Keys stored but not yet assigned to the guardrail, oldest first.
+    pub async fn list_unbound(&self, workshop_slug: &str) -> Result<Vec<Attendance>, DbError> {
+        let sql = format!(
+            "SELECT {ATTENDANCE_COLUMNS} FROM workshop_attendance \
+             WHERE workshop_slug = $1 AND claim_status = 'minted' ORDER BY attended_at, user_id"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(workshop_slug)
+            .fetch_all(&self.pool)
+            .await?)
     }
 }

@@ -147,13 +147,39 @@ on_both_databases!(reserve_then_store_then_bind, |db: Database| async move {
     assert_eq!(row.status(), ClaimStatus::Reserved);
     assert_eq!(row.or_key_plaintext, None);
 
+    // One request at a time holds the lease; a second is refused until it expires.
+    let lease = db
+        .take_mint_lease("github:1", "ws", "lease-a", 4, 64)
+        .await
+        .unwrap();
+    assert_eq!(lease, Some(MintLease { attempt: 1 }));
+    assert_eq!(
+        db.take_mint_lease("github:1", "ws", "lease-b", 5, 65)
+            .await
+            .unwrap(),
+        None
+    );
+    let key = |lease, hash| MintedKey {
+        user_id: "github:1",
+        workshop_slug: "ws",
+        lease,
+        hash,
+        plaintext: "sk-or-v1-x",
+        label: "sk-or-v1-x...",
+        now: 5,
+    };
+    // Only the lease holder may store.
+    assert!(!db
+        .store_minted_key(&key("lease-b", "hash-2"))
+        .await
+        .unwrap());
     assert!(db
-        .store_minted_key("github:1", "ws", "hash-1", "sk-or-v1-x", "sk-or-v1-x...", 5)
+        .store_minted_key(&key("lease-a", "hash-1"))
         .await
         .unwrap());
     // A second store on the same row is refused: a key is stored exactly once.
     assert!(!db
-        .store_minted_key("github:1", "ws", "hash-2", "sk-or-v1-y", "l", 6)
+        .store_minted_key(&key("lease-a", "hash-2"))
         .await
         .unwrap());
     assert_eq!(

@@ -63,7 +63,7 @@ impl OpenRouterError {
         }
     }
 
-    pub(super) fn retry_after(&self) -> Option<Duration> {
+    pub fn retry_after(&self) -> Option<Duration> {
         match self {
             OpenRouterError::Api { retry_after, .. } => *retry_after,
             _ => None,

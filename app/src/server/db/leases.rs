@@ -1,0 +1,65 @@
+//! Leases on background jobs that only one server instance may run at a time (the usage
+//! sync). A lease is a row taken with a conditional upsert, so it works the same on
+//! SQLite and Postgres, and it expires, so a dead instance does not hold it forever.
+
+use super::{Database, DbError};
+
+/// A held lease; give it back with [`Database::finish_background_lease`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackgroundLease {
+    pub name: String,
+    pub holder: String,
+    /// When the job last finished, by any instance.
+    pub last_done_at: Option<i64>,
+}
+
+impl Database {
+    /// Takes lease `name` for `holder` until `until`, unless it is held (by anyone,
+    /// this instance included) at `now`.
+    pub async fn take_background_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<BackgroundLease>, DbError> {
+        let taken: Option<(Option<i64>,)> = sqlx::query_as(
+            "INSERT INTO background_leases (name, holder, held_until) VALUES ($1, $2, $4)
+             ON CONFLICT (name) DO UPDATE SET holder = $2, held_until = $4
+             WHERE background_leases.held_until <= $3
+             RETURNING last_done_at",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(now)
+        .bind(until)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(taken.map(|(last_done_at,)| BackgroundLease {
+            name: name.to_string(),
+            holder: holder.to_string(),
+            last_done_at,
+        }))
+    }
+
+    /// Ends the lease now, remembering (when `done`) that the job completed.
+    pub async fn finish_background_lease(
+        &self,
+        lease: &BackgroundLease,
+        done: bool,
+        now: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE background_leases
+             SET held_until = $3, last_done_at = CASE WHEN $4 THEN $3 ELSE last_done_at END
+             WHERE name = $1 AND holder = $2",
+        )
+        .bind(&lease.name)
+        .bind(&lease.holder)
+        .bind(now)
+        .bind(done)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,87 @@
+//! Why a claim did not end with a key, and what the attendee is told.
+
+use crate::error::AppError;
+use crate::server::db::DbError;
+use crate::server::guardrail::EnsureGuardrailError;
+use crate::server::openrouter::OpenRouterError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    #[error("claims open at {opens}")]
+    NotOpenYet { opens: String },
+    #[error("claims closed at {closed}")]
+    Closed { closed: String },
+    #[error("{email} is not in the allowed domains {allowed:?}")]
+    DomainNotAllowed { allowed: Vec<String>, email: String },
+    #[error("all {0} places are taken")]
+    AttendeesFull(i64),
+    #[error("the workshop budget is used up")]
+    BudgetExhausted,
+    /// Another request holds the row's mint lease and did not finish in time.
+    #[error("another request is still minting this key")]
+    StillMinting,
+    #[error("no reservation to finish")]
+    NothingToFinish,
+    /// The claim's task panicked or was cancelled at shutdown.
+    #[error("the claim task stopped: {0}")]
+    Crashed(String),
+    #[error(transparent)]
+    OpenRouter(#[from] OpenRouterError),
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+}
+
+impl From<EnsureGuardrailError> for ClaimError {
+    fn from(error: EnsureGuardrailError) -> Self {
+        match error {
+            EnsureGuardrailError::OpenRouter(error) => ClaimError::OpenRouter(error),
+            EnsureGuardrailError::Database(error) => ClaimError::Database(error),
+        }
+    }
+}
+
+impl ClaimError {
+    /// The attendee-facing error. Internal causes are logged here, never sent.
+    pub fn into_app_error(self, workshop_title: &str) -> AppError {
+        match self {
+            ClaimError::NotOpenYet { opens } => AppError::WindowClosed(format!(
+                "Claims for “{workshop_title}” open at {opens}. Come back then."
+            )),
+            ClaimError::Closed { closed } => AppError::WindowClosed(format!(
+                "Claims for “{workshop_title}” closed at {closed}."
+            )),
+            ClaimError::DomainNotAllowed { allowed, email } => {
+                let list = allowed
+                    .iter()
+                    .map(|domain| format!("@{domain}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                AppError::DomainNotAllowed(format!(
+                    "“{workshop_title}” is for {list} addresses, and you signed in as {email}. \
+                     Sign out and sign in with an allowed address."
+                ))
+            }
+            ClaimError::AttendeesFull(places) => AppError::SoldOut(format!(
+                "All {places} places of “{workshop_title}” are taken. Keys are first come, first served."
+            )),
+            ClaimError::BudgetExhausted => AppError::SoldOut(format!(
+                "The budget of “{workshop_title}” is used up: no more keys can be issued. \
+                 Keys are first come, first served."
+            )),
+            ClaimError::StillMinting => AppError::InProgress,
+            ClaimError::NothingToFinish => AppError::NotFound("That claim".into()),
+            ClaimError::OpenRouter(error) => {
+                tracing::warn!(%error, "claim failed at OpenRouter");
+                AppError::UpstreamUnavailable
+            }
+            ClaimError::Crashed(error) => {
+                tracing::error!(%error, "claim task stopped");
+                AppError::Internal
+            }
+            ClaimError::Database(error) => {
+                tracing::error!(%error, "claim failed in the database");
+                AppError::Internal
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! A mint on a fresh database with its own OpenRouter simulator, for the claim tests:
+//! attendees to sign up, workshops to write, and checks on what OpenRouter ended up with.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::server::db::{Attendee, Database, SignedInAttendee};
+use app::server::mint::{MintSettings, Minter};
+use app::server::openrouter::{ClientSettings, OpenRouterClient, RetryPolicy};
+use app::server::registry::{parse_workshop_file, Workshop};
+use app::server::secret::Secret;
+use server::openrouter_simulator::{RunningSimulator, SimKey, Simulator};
+
+pub const MANAGEMENT_KEY: &str = "sk-or-v1-mint-test";
+
+pub struct MintRig {
+    pub database: Database,
+    pub simulator: RunningSimulator,
+    pub client: OpenRouterClient,
+    pub minter: Minter,
+}
+
+/// Short timeouts and backoff, so fault tests take milliseconds, not minutes.
+pub fn fast_client(base_url: &str) -> OpenRouterClient {
+    let mut settings = ClientSettings::new(base_url, Secret::new(MANAGEMENT_KEY));
+    settings.timeout = Duration::from_millis(400);
+    settings.retry = fast_retry();
+    OpenRouterClient::new(settings).unwrap()
+}
+
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+    }
+}
+
+pub fn fast_mint_settings() -> MintSettings {
+    MintSettings {
+        retry: fast_retry(),
+        wait_for_other: Duration::from_secs(1),
+        // Automatic rebinds would race the tests' own retries.
+        rebind_first_delay: Duration::from_secs(3600),
+        ..MintSettings::default()
+    }
+}
+
+impl MintRig {
+    pub async fn start(database_url: &str) -> MintRig {
+        let database = Database::connect(database_url).await.unwrap();
+        let simulator = Simulator::new(MANAGEMENT_KEY)
+            .spawn("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        MintRig::on(database, simulator)
+    }
+
+    /// A second server instance: its own pool and mint, the same database and simulator.
+    pub async fn another_instance(&self, database_url: &str) -> Minter {
+        let database = Database::connect(database_url).await.unwrap();
+        Minter::new(database, self.client.clone(), fast_mint_settings())
+    }
+
+    fn on(database: Database, simulator: RunningSimulator) -> MintRig {
+        let client = fast_client(simulator.base_url());
+        let minter = Minter::new(database.clone(), client.clone(), fast_mint_settings());
+        MintRig {
+            database,
+            simulator,
+            client,
+            minter,
+        }
+    }
+
+    pub fn sim(&self) -> &Simulator {
+        self.simulator.simulator()
+    }
+
+    pub async fn attendee(&self, email: &str) -> Attendee {
+        let normalized = email.to_ascii_lowercase();
+        self.database
+            .upsert_attendee(
+                &SignedInAttendee {
+                    user_id: format!("demo:{normalized}"),
+                    email: email.to_string(),
+                    email_normalized: normalized,
+                    display_name: None,
+                    auth_provider: "demo".into(),
+                },
+                1,
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Every simulator key of workshop `slug` (disabled ones included).
+    pub fn keys_of(&self, slug: &str) -> Vec<SimKey> {
+        let prefix = format!("workshop-{slug}-");
+        self.sim()
+            .keys()
+            .into_iter()
+            .filter(|key| key.data.name.starts_with(&prefix))
+            .collect()
+    }
+
+    /// Nothing lost, nothing extra: every active key of the workshop is stored on a row,
+    /// and no row name has two.
+    pub async fn assert_no_orphans_or_duplicates(&self, slug: &str) {
+        let rows = self.database.list_attendance(slug).await.unwrap();
+        let stored: Vec<&str> = rows
+            .iter()
+            .filter_map(|row| row.or_key_hash.as_deref())
+            .collect();
+        let mut names = std::collections::HashSet::new();
+        for key in self.keys_of(slug) {
+            if key.data.disabled {
+                continue;
+            }
+            assert!(
+                stored.contains(&key.data.hash.as_str()),
+                "active key {} on OpenRouter is not stored on any row",
+                key.data.name
+            );
+            assert!(
+                names.insert(key.data.name.clone()),
+                "two active keys named {}",
+                key.data.name
+            );
+        }
+    }
+}
+
+/// A workshop file with keys of $2, a budget of `limit_usd` dollars and the given extra
+/// lines (a window, domains, `max_attendees`).
+pub fn workshop(slug: &str, limit_usd: u32, extra: &str) -> Arc<Workshop> {
+    let source = format!(
+        "title: Mint test\ntimezone: UTC\nclaims_open_at: 2020-01-01T00:00:00Z\n\
+         claims_close_at: 2099-01-01T00:00:00Z\nkey_limit_usd: 2\nlimit_usd: {limit_usd}\n\
+         allowed_models: [openai/gpt-5-nano, anthropic/claude-sonnet-4.6]\n{extra}"
+    );
+    let file = parse_workshop_file(Path::new(&format!("{slug}.yaml")), &source);
+    Arc::new(file.expect("a valid workshop"))
+}
