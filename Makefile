@@ -7,6 +7,9 @@ run:   ## Build and serve the app in demo mode on http://127.0.0.1:3000 (SQLite,
 test:  ## Everything CI runs: format, clippy (server and wasm), unit/DB/HTTP tests, browser tests
 	@scripts/test.sh
 
+bench: ## Claim benchmark against the release server in demo mode (BENCH_ARGS="--attendees 500 --latency-ms 150")
+	@scripts/bench.sh $(BENCH_ARGS)
+
 tools: ## Only install the toolchain (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, chromium)
 	@scripts/install-tools.sh all
 

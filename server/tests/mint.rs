@@ -2,6 +2,7 @@
 //! the happy path, races, every OpenRouter call failing in every way, a process dying
 //! between creating and storing a key, the window and the caps.
 
+#[macro_use]
 #[path = "support/databases.rs"]
 mod databases;
 #[path = "support/mint_rig.rs"]
@@ -16,27 +17,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use databases::FreshDatabase;
 use mint_rig::{workshop, MintRig};
 use server::openrouter_simulator::{FaultAction, FaultRule};
-
-macro_rules! on_both_databases {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                let fresh = FreshDatabase::sqlite();
-                ($body)(fresh.url().to_string()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                let fresh = FreshDatabase::postgres().await;
-                ($body)(fresh.url().to_string()).await;
-                fresh.drop_database().await;
-            }
-        }
-    };
-}
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
@@ -289,12 +269,7 @@ on_both_databases!(
         );
         // Each lost answer created a key; each was found by name and removed.
         assert!(rig.keys_of("agents").is_empty());
-        let row = rig
-            .database
-            .find_attendance(&ada.user_id, "agents")
-            .await
-            .unwrap()
-            .unwrap();
+        let row = rig.row(&ada, "agents").await;
         assert_eq!(row.status(), ClaimStatus::Reserved);
         assert!(row.last_error.unwrap().contains("POST /keys"));
 
@@ -333,12 +308,7 @@ on_both_databases!(
         rig.sim().clear_faults();
         let report = rig.minter.bind_unbound(&agents, now()).await.unwrap();
         assert_eq!((report.bound, report.still_unbound), (1, 0));
-        let row = rig
-            .database
-            .find_attendance(&ada.user_id, "agents")
-            .await
-            .unwrap()
-            .unwrap();
+        let row = rig.row(&ada, "agents").await;
         assert_eq!(row.status(), ClaimStatus::Bound);
         assert_eq!(row.last_error, None);
         let [key] = rig.keys_of("agents").try_into().unwrap();

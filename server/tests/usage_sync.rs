@@ -1,6 +1,7 @@
 //! The usage sync on SQLite and on Postgres: 250 keys in three `GET /keys` calls with the
 //! simulator's figures copied exactly, disabled state learnt, and one sync at a time.
 
+#[macro_use]
 #[path = "support/databases.rs"]
 mod databases;
 #[path = "support/mint_rig.rs"]
@@ -13,27 +14,6 @@ use app::server::usage_sync::{SyncOutcome, UsageSyncer};
 use chrono::{TimeZone, Utc};
 use databases::FreshDatabase;
 use mint_rig::{workshop, MintRig};
-
-macro_rules! on_both_databases {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                let fresh = FreshDatabase::sqlite();
-                ($body)(fresh.url().to_string()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                let fresh = FreshDatabase::postgres().await;
-                ($body)(fresh.url().to_string()).await;
-                fresh.drop_database().await;
-            }
-        }
-    };
-}
 
 async fn rig_with_claims(url: &str, count: usize) -> MintRig {
     let rig = MintRig::start(url).await;

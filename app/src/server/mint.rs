@@ -49,6 +49,11 @@ pub struct MintSettings {
     pub wait_for_other: Duration,
     /// Assignment calls in flight per guardrail before claims queue into one bulk call.
     pub max_assign_in_flight: usize,
+    /// Of the client's concurrent calls, how many `POST /keys` may never take. In a
+    /// burst, creates would otherwise hold every slot and the assignments that finish
+    /// claims would queue behind all the creates still to come: every claim would end
+    /// together at the end of the burst instead of one after another.
+    pub calls_kept_for_finishing: usize,
     /// Backoff of the automatic retries of unbound keys.
     pub rebind_first_delay: Duration,
     pub rebind_max_delay: Duration,
@@ -62,7 +67,8 @@ impl Default for MintSettings {
             create_attempts: 3,
             retry: RetryPolicy::default(),
             wait_for_other: Duration::from_secs(30),
-            max_assign_in_flight: 4,
+            max_assign_in_flight: 8,
+            calls_kept_for_finishing: 2,
             rebind_first_delay: Duration::from_secs(2),
             rebind_max_delay: Duration::from_secs(300),
             rebind_attempts: 12,
@@ -93,6 +99,8 @@ struct MinterInner {
     guardrails: tokio::sync::Mutex<HashMap<String, String>>,
     /// Workshops with an automatic rebind scheduled in this process.
     rebinds: Mutex<HashSet<String>>,
+    /// Bounds `POST /keys` in flight (see [`MintSettings::calls_kept_for_finishing`]).
+    create_permits: tokio::sync::Semaphore,
 }
 
 impl Minter {
@@ -102,6 +110,10 @@ impl Minter {
             database.clone(),
             settings.max_assign_in_flight,
         );
+        let creates = client
+            .max_concurrent_calls()
+            .saturating_sub(settings.calls_kept_for_finishing)
+            .max(1);
         Minter {
             inner: Arc::new(MinterInner {
                 database,
@@ -110,6 +122,7 @@ impl Minter {
                 binder,
                 guardrails: tokio::sync::Mutex::new(HashMap::new()),
                 rebinds: Mutex::new(HashSet::new()),
+                create_permits: tokio::sync::Semaphore::new(creates),
             }),
         }
     }
@@ -325,7 +338,11 @@ impl Minter {
         };
         let mut attempt = 1;
         loop {
-            let error = match self.inner.client.create_key(&new_key).await {
+            let created = {
+                let _slot = self.inner.create_permits.acquire().await;
+                self.inner.client.create_key(&new_key).await
+            };
+            let error = match created {
                 Ok(created) => return Ok(created),
                 Err(error) => error,
             };

@@ -81,3 +81,30 @@ fn complete_live_settings_are_accepted() {
     assert_eq!(live.admin_emails, vec!["boss@example.com".to_string()]);
     assert!(!format!("{live:?}").contains("sk-or-v1-x"));
 }
+
+#[test]
+fn sync_interval_and_demo_simulator_settings_are_read_and_checked() {
+    let defaults = config("127.0.0.1:3000", &[]).unwrap();
+    assert_eq!(defaults.usage_sync_interval, Duration::from_secs(60));
+    assert_eq!(defaults.demo_simulator_latency, Duration::ZERO);
+    assert!(defaults.demo_simulator_addr.ip().is_loopback());
+
+    let set = config(
+        "127.0.0.1:3000",
+        &[
+            ("USAGE_SYNC_INTERVAL_SECS", "15"),
+            ("DEMO_SIMULATOR_ADDR", "127.0.0.1:4010"),
+            ("DEMO_SIMULATOR_LATENCY_MS", "150"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(set.usage_sync_interval, Duration::from_secs(15));
+    assert_eq!(set.demo_simulator_addr, "127.0.0.1:4010".parse().unwrap());
+    assert_eq!(set.demo_simulator_latency, Duration::from_millis(150));
+
+    let error = config("127.0.0.1:3000", &[("USAGE_SYNC_INTERVAL_SECS", "soon")]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "USAGE_SYNC_INTERVAL_SECS must be a number of seconds above 0, not \"soon\""
+    );
+}

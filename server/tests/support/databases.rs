@@ -76,3 +76,27 @@ impl FreshDatabase {
         }
     }
 }
+
+/// Runs `$body(database_url)` as two tests, `$name::sqlite` and `$name::postgres`, each
+/// on a fresh database.
+#[allow(unused_macros)] // not every test binary that includes this module uses it
+macro_rules! on_both_databases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let fresh = FreshDatabase::sqlite();
+                ($body)(fresh.url().to_string()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let fresh = FreshDatabase::postgres().await;
+                ($body)(fresh.url().to_string()).await;
+                fresh.drop_database().await;
+            }
+        }
+    };
+}

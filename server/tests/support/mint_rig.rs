@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::server::db::{Attendee, Database, SignedInAttendee};
+use app::server::db::{Attendance, Attendee, Database, SignedInAttendee};
 use app::server::mint::{MintSettings, Minter};
 use app::server::openrouter::{ClientSettings, OpenRouterClient, RetryPolicy};
 use app::server::registry::{parse_workshop_file, Workshop};
@@ -94,6 +94,15 @@ impl MintRig {
             )
             .await
             .unwrap()
+    }
+
+    /// The attendee's row of workshop `slug`, which must exist.
+    pub async fn row(&self, attendee: &Attendee, slug: &str) -> Attendance {
+        self.database
+            .find_attendance(&attendee.user_id, slug)
+            .await
+            .unwrap()
+            .expect("the attendee has a row")
     }
 
     /// Every simulator key of workshop `slug` (disabled ones included).

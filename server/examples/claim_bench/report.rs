@@ -1,0 +1,243 @@
+//! Turning one shape's raw outcomes into the figures the benchmark prints.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use crate::claims::{ClaimResult, ShapeRun};
+use crate::memory::mib;
+
+/// Everything measured while one shape ran.
+pub struct ShapeFacts {
+    pub label: String,
+    pub simulator_latency_ms: u64,
+    pub run: ShapeRun,
+    /// OpenRouter calls per route made during the shape.
+    pub calls: BTreeMap<String, u64>,
+    /// Keys on the simulator named after this shape's workshop.
+    pub simulator_keys: usize,
+    pub peak_resident_kib: Option<u64>,
+    pub sampled_peak_kib: Option<u64>,
+    pub resident_now_kib: Option<u64>,
+}
+
+pub struct ShapeReport {
+    facts: ShapeFacts,
+    successes: usize,
+    /// Reason → (count, one example answer).
+    failures: BTreeMap<String, (usize, String)>,
+    /// Keys minted beyond one per successful attendee.
+    surplus_keys: usize,
+    /// Successful attendees who got a plaintext another attendee also got.
+    shared_plaintexts: usize,
+    /// Of successful claims, sorted.
+    latencies: Vec<Duration>,
+}
+
+impl ShapeReport {
+    pub fn new(facts: ShapeFacts) -> Self {
+        let mut failures: BTreeMap<String, (usize, String)> = BTreeMap::new();
+        let mut plaintexts = HashSet::new();
+        let mut latencies = Vec::new();
+        for outcome in &facts.run.outcomes {
+            match &outcome.result {
+                ClaimResult::Key(key) => {
+                    plaintexts.insert(key.as_str());
+                    latencies.push(outcome.latency);
+                }
+                ClaimResult::Failed { reason, detail } => {
+                    let entry = failures
+                        .entry(reason.clone())
+                        .or_insert((0, detail.clone()));
+                    entry.0 += 1;
+                }
+            }
+        }
+        latencies.sort_unstable();
+        let successes = latencies.len();
+        ShapeReport {
+            surplus_keys: facts.simulator_keys.saturating_sub(successes),
+            shared_plaintexts: successes - plaintexts.len(),
+            successes,
+            failures,
+            latencies,
+            facts,
+        }
+    }
+
+    pub fn duplicates(&self) -> usize {
+        self.surplus_keys + self.shared_plaintexts
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.failures.is_empty() && self.duplicates() == 0
+    }
+
+    pub fn print(&self) {
+        println!(
+            "shape: {}, simulator latency {} ms",
+            self.facts.label, self.facts.simulator_latency_ms
+        );
+        self.print_outcomes();
+        self.print_latency();
+        self.print_calls();
+        self.print_throughput();
+        self.print_memory();
+        println!();
+    }
+
+    fn print_outcomes(&self) {
+        let claims = self.facts.run.outcomes.len();
+        let failed: usize = self.failures.values().map(|(count, _)| count).sum();
+        let by_reason = if self.failures.is_empty() {
+            "none".to_string()
+        } else {
+            let counts = self
+                .failures
+                .iter()
+                .map(|(reason, (count, _))| format!("{reason} ×{count}"));
+            counts.collect::<Vec<_>>().join(", ")
+        };
+        println!(
+            "successes {} / {claims}, failures {failed} ({by_reason}), duplicates {} \
+             ({} simulator keys for {} successful attendees, {} shared plaintexts)",
+            self.successes,
+            self.duplicates(),
+            self.facts.simulator_keys,
+            self.successes,
+            self.shared_plaintexts,
+        );
+        for (reason, (_, example)) in &self.failures {
+            println!("  e.g. {reason}: {example}");
+        }
+    }
+
+    fn print_latency(&self) {
+        let Some(&max) = self.latencies.last() else {
+            println!("claim latency ms: no successful claims");
+            return;
+        };
+        let at = |percent| milliseconds(nearest_rank(&self.latencies, percent));
+        println!(
+            "claim latency ms (successful claims): p50 {:.1} p95 {:.1} p99 {:.1} max {:.1}",
+            at(50.0),
+            at(95.0),
+            at(99.0),
+            milliseconds(max),
+        );
+    }
+
+    fn print_calls(&self) {
+        let total: u64 = self.facts.calls.values().sum();
+        let claims = self.facts.run.outcomes.len().max(1);
+        let mut by_route: Vec<_> = self.facts.calls.iter().collect();
+        by_route.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let by_route = by_route
+            .iter()
+            .map(|(route, count)| format!("{route} {count}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!(
+            "openrouter calls: {total} total, {:.2} per claim ({})",
+            total as f64 / claims as f64,
+            if by_route.is_empty() {
+                "none"
+            } else {
+                &by_route
+            },
+        );
+    }
+
+    fn print_throughput(&self) {
+        let wall = self.facts.run.wall.as_secs_f64();
+        let rate = if wall > 0.0 {
+            self.successes as f64 / wall
+        } else {
+            0.0
+        };
+        println!("throughput: {rate:.1} claims/s (wall {wall:.2} s)");
+    }
+
+    fn print_memory(&self) {
+        let shown = |kib: Option<u64>| {
+            kib.map_or_else(
+                || "unavailable".to_string(),
+                |kib| format!("{:.1} MiB", mib(kib)),
+            )
+        };
+        println!(
+            "peak server memory (VmHWM, since start): {}; VmRSS peak sampled during this \
+             shape {}, at its end {}",
+            shown(self.facts.peak_resident_kib),
+            shown(self.facts.sampled_peak_kib),
+            shown(self.facts.resident_now_kib),
+        );
+    }
+}
+
+/// Nearest-rank percentile of sorted, non-empty `values`.
+fn nearest_rank(values: &[Duration], percent: f64) -> Duration {
+    let rank = (percent / 100.0 * values.len() as f64).ceil() as usize;
+    values[rank.clamp(1, values.len()) - 1]
+}
+
+fn milliseconds(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::ClaimOutcome;
+
+    fn ms(values: impl IntoIterator<Item = u64>) -> Vec<Duration> {
+        values.into_iter().map(Duration::from_millis).collect()
+    }
+
+    #[test]
+    fn nearest_rank_picks_the_smallest_value_covering_the_percentage() {
+        let hundred = ms(1..=100);
+        assert_eq!(nearest_rank(&hundred, 50.0), Duration::from_millis(50));
+        assert_eq!(nearest_rank(&hundred, 95.0), Duration::from_millis(95));
+        assert_eq!(nearest_rank(&hundred, 99.0), Duration::from_millis(99));
+        let three = ms([10, 20, 30]);
+        assert_eq!(nearest_rank(&three, 50.0), Duration::from_millis(20));
+        assert_eq!(nearest_rank(&three, 99.0), Duration::from_millis(30));
+        assert_eq!(nearest_rank(&ms([7]), 0.0), Duration::from_millis(7));
+    }
+
+    fn outcome(result: ClaimResult) -> ClaimOutcome {
+        ClaimOutcome {
+            latency: Duration::from_millis(5),
+            result,
+        }
+    }
+
+    #[test]
+    fn duplicates_count_surplus_keys_and_shared_plaintexts() {
+        let key = |text: &str| outcome(ClaimResult::Key(text.into()));
+        let report = ShapeReport::new(ShapeFacts {
+            label: "test".into(),
+            simulator_latency_ms: 0,
+            run: ShapeRun {
+                outcomes: vec![
+                    key("sk-a"),
+                    key("sk-a"),
+                    key("sk-b"),
+                    outcome(ClaimResult::Failed {
+                        reason: "HTTP 500".into(),
+                        detail: String::new(),
+                    }),
+                ],
+                wall: Duration::from_secs(1),
+            },
+            calls: BTreeMap::new(),
+            simulator_keys: 5,
+            peak_resident_kib: None,
+            sampled_peak_kib: None,
+            resident_now_kib: None,
+        });
+        // 5 keys for 3 successful attendees, and one attendee got another's plaintext.
+        assert_eq!(report.duplicates(), 2 + 1);
+        assert!(!report.is_clean());
+    }
+}
