@@ -1,23 +1,49 @@
 //! The claim on a workshop page, for a signed-in attendee: a button while they have no
 //! key, their key once they do. A plain form, so it also works before hydration.
+//!
+//! The claim action and the "my key" resource are created by the page itself, at the
+//! top, not inside a suspended branch: a resource first created inside another's
+//! `Suspend` is not found again during hydration.
 
 use leptos::prelude::*;
 
 use crate::api::claims::{my_claim, ClaimKey, MyKey};
+use crate::components::layout::SiteInfoResource;
 use crate::error::AppError;
 
+/// The page-level state of a claim.
+#[derive(Clone, Copy)]
+pub struct ClaimState {
+    pub action: ServerAction<ClaimKey>,
+    /// The caller's key (`None` when signed out or not claimed yet), refetched after
+    /// every claim.
+    pub mine: Resource<Result<Option<MyKey>, AppError>>,
+}
+
+impl ClaimState {
+    pub fn new(slug: Signal<String>, site: SiteInfoResource) -> Self {
+        let action = ServerAction::<ClaimKey>::new();
+        let mine = Resource::new(
+            move || (slug.get(), action.version().get()),
+            move |(slug, _)| async move {
+                // Signed-out visitors have no key; asking would only earn a 401.
+                let signed_in = site.await.is_ok_and(|info| info.user.is_some());
+                if signed_in {
+                    my_claim(slug).await
+                } else {
+                    Ok(None)
+                }
+            },
+        );
+        ClaimState { action, mine }
+    }
+}
+
 #[component]
-pub fn ClaimPanel(slug: String) -> impl IntoView {
-    let claim = ServerAction::<ClaimKey>::new();
-    let mine = {
-        let slug = slug.clone();
-        Resource::new(
-            move || claim.version().get(),
-            move |_| my_claim(slug.clone()),
-        )
-    };
-    let pending = claim.pending();
-    let refused = move || match claim.value().get() {
+pub fn ClaimPanel(slug: String, state: ClaimState) -> impl IntoView {
+    let ClaimState { action, mine } = state;
+    let pending = action.pending();
+    let refused = move || match action.value().get() {
         Some(Err(error)) => Some(view! { <ClaimRefused error /> }),
         _ => None,
     };
@@ -30,7 +56,7 @@ pub fn ClaimPanel(slug: String) -> impl IntoView {
                         Ok(Some(key)) => view! { <KeyCard key /> }.into_any(),
                         Ok(None) => view! {
                             <div class="claim">
-                                <ActionForm action=claim>
+                                <ActionForm action>
                                     <input type="hidden" name="slug" value=slug />
                                     <button type="submit" class="button" disabled=move || pending.get()>
                                         {move || if pending.get() { "Claiming…" } else { "Claim my key" }}

@@ -3,24 +3,25 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::workshops::get_workshop;
-use crate::components::claim_panel::ClaimPanel;
+use crate::components::claim_panel::{ClaimPanel, ClaimState};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::layout::{sign_in_href, use_site_info};
 use crate::components::time_zone::{provide_viewer_zone, TimeText, TimeZoneToggle};
 use crate::model::{WorkshopState, WorkshopSummary};
 
-/// `/w/<slug>`: what the workshop offers and (in a later release) the claim button.
+/// `/w/<slug>`: what the workshop offers and, for a signed-in attendee, the claim.
 #[component]
 pub fn WorkshopPage() -> impl IntoView {
     provide_viewer_zone();
     let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let workshop = Resource::new(slug, get_workshop);
+    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
+    let workshop = Resource::new(move || slug.get(), get_workshop);
+    let claim = ClaimState::new(slug, use_site_info());
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match workshop.await {
-                    Ok(workshop) => view! { <WorkshopDetails workshop /> }.into_any(),
+                    Ok(workshop) => view! { <WorkshopDetails workshop claim /> }.into_any(),
                     Err(error) => view! {
                         <Title text="Not found — Workshop Key Minter" />
                         <ErrorNotice error />
@@ -32,7 +33,7 @@ pub fn WorkshopPage() -> impl IntoView {
 }
 
 #[component]
-fn WorkshopDetails(workshop: WorkshopSummary) -> impl IntoView {
+fn WorkshopDetails(workshop: WorkshopSummary, claim: ClaimState) -> impl IntoView {
     let window_note = match workshop.state {
         WorkshopState::Upcoming => "Claims are not open yet. Come back when they open.",
         WorkshopState::Open => "Claims are open.",
@@ -45,7 +46,7 @@ fn WorkshopDetails(workshop: WorkshopSummary) -> impl IntoView {
             <h1>{workshop.title.clone()}</h1>
             {workshop.description.clone().map(|text| view! { <p class="lead">{text}</p> })}
             <p class="window-note">{window_note}</p>
-            {(workshop.state == WorkshopState::Open).then(|| view! { <ClaimCall slug=workshop.slug.clone() /> })}
+            {(workshop.state == WorkshopState::Open).then(|| view! { <ClaimCall slug=workshop.slug.clone() claim /> })}
             <TimeZoneToggle workshop_zone=workshop.timezone.clone() />
             <dl class="facts">
                 <dt>"Claims open"</dt>
@@ -70,7 +71,7 @@ fn WorkshopDetails(workshop: WorkshopSummary) -> impl IntoView {
 /// What an attendee can do next on an open workshop: sign in first, or (signed in)
 /// claim their key.
 #[component]
-fn ClaimCall(slug: String) -> impl IntoView {
+fn ClaimCall(slug: String, claim: ClaimState) -> impl IntoView {
     let site = use_site_info();
     let here = format!("/w/{slug}");
     let slug = StoredValue::new(slug);
@@ -83,7 +84,7 @@ fn ClaimCall(slug: String) -> impl IntoView {
                         Some(user) => view! {
                             <div class="claim-call" data-signed-in="true">
                                 <p>"Signed in as " <strong>{user.email}</strong> "."</p>
-                                <ClaimPanel slug=slug.get_value() />
+                                <ClaimPanel slug=slug.get_value() state=claim />
                             </div>
                         }.into_any(),
                         None => view! {
