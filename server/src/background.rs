@@ -1,6 +1,8 @@
-//! The server's own timer (no cron, no external scheduler): while any workshop is live,
-//! it refreshes usage from OpenRouter and retries keys left unbound. Every instance runs
-//! it; the usage sync's database lease lets only one of them sync at a time.
+//! The server's own background work (no cron, no external scheduler): at start-up it
+//! ensures the guardrail of every workshop whose claims have not closed, so no claim
+//! waits for it; then, on a timer while any workshop is live, it refreshes usage from
+//! OpenRouter and retries keys left unbound. Every instance runs it; the guardrail's and
+//! the usage sync's database locks let only one of them do each job.
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use app::server::usage_sync::SyncOutcome;
 /// Starts the timer; it runs until the process ends.
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
+        prepare_guardrails(&state, Utc::now()).await;
         let mut ticks = tokio::time::interval(state.usage_sync.interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // The first tick fires at once; let start-up settle instead.
@@ -22,6 +25,18 @@ pub fn spawn(state: AppState) {
             tick(&state, Utc::now()).await;
         }
     });
+}
+
+async fn prepare_guardrails(state: &AppState, now: DateTime<Utc>) {
+    for workshop in state.registry.listed(now) {
+        if workshop.claims_close_at <= now {
+            continue;
+        }
+        if let Err(error) = state.minter.prepare(&workshop, now).await {
+            // Not fatal: the first claim tries again.
+            tracing::warn!(%error, slug = %workshop.slug, "could not prepare the workshop guardrail");
+        }
+    }
 }
 
 async fn tick(state: &AppState, now: DateTime<Utc>) {

@@ -218,6 +218,13 @@ impl Minter {
         .unwrap_or_else(|error| Err(ClaimError::Crashed(error.to_string())))
     }
 
+    /// Ensures the workshop's guardrail ahead of the first claim, so the first attendees
+    /// of a room do not wait two extra round trips for it (the server does this at
+    /// start-up for every workshop whose claims have not closed).
+    pub async fn prepare(&self, workshop: &Workshop, now: DateTime<Utc>) -> Result<(), ClaimError> {
+        self.guardrail_id(workshop, now).await.map(|_| ())
+    }
+
     /// Binds every unbound key of the workshop, in bulk calls.
     pub async fn bind_unbound(
         &self,

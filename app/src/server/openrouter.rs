@@ -93,6 +93,11 @@ impl OpenRouterClient {
         self.settings.max_concurrent_calls
     }
 
+    /// Whether a call sent now would go out at once rather than wait for a slot.
+    pub fn has_idle_slot(&self) -> bool {
+        self.permits.available_permits() > 0
+    }
+
     // Keys.
 
     /// `POST /keys`. Not repeated on failure; see the module comment.

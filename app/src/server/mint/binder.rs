@@ -1,10 +1,12 @@
 //! Step 5 of the claim: assigning minted keys to the workshop guardrail, batched.
 //!
-//! Claims finishing at the same moment share one bulk assignment call: the first to
-//! arrive sends right away; while a few calls are in flight for a guardrail, later
-//! arrivals queue and go out together in the next call. A quiet room pays no added
-//! latency, a burst pays far fewer calls than keys. Calls run in their own tasks, so a
-//! request that goes away cannot leave its queue stuck.
+//! Claims finishing at the same moment share one bulk assignment call. A key is sent at
+//! once when nothing is being assigned for its guardrail, or when the OpenRouter client
+//! has an idle slot (and fewer than `max_in_flight` calls are out); otherwise it queues
+//! and goes out with the others in the next call, sent as soon as one in flight returns.
+//! A quiet room pays no added latency; a burst, where the client's slots are all busy,
+//! pays far fewer calls than keys. Calls run in their own tasks, so a request that goes
+//! away cannot leave its queue stuck.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -68,7 +70,10 @@ impl Binder {
                 hash: key_hash,
                 done,
             });
-            if queue.in_flight < self.inner.max_in_flight {
+            let send_now = queue.in_flight == 0
+                || (queue.in_flight < self.inner.max_in_flight
+                    && self.inner.client.has_idle_slot());
+            if send_now {
                 queue.in_flight += 1;
                 Some(std::mem::take(&mut queue.waiting))
             } else {
