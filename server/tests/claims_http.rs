@@ -11,9 +11,32 @@ use support::{TestApp, TestAppBuilder, OPEN_WORKSHOP};
 
 const ASSIGN_ROUTE: &str = "POST /guardrails/{id}/assignments/keys";
 
+const CLOSED_WORKSHOP: &str = "\
+title: Last year
+timezone: UTC
+claims_open_at: 2020-01-01T08:00:00Z
+claims_close_at: 2020-01-01T18:00:00Z
+key_limit_usd: 2
+limit_usd: 10
+allowed_models: [openai/gpt-5-nano]
+";
+
+const STAFF_ONLY_WORKSHOP: &str = "\
+title: Staff only
+timezone: UTC
+claims_open_at: 2020-01-01T08:00:00Z
+claims_close_at: 2099-01-01T18:00:00Z
+key_limit_usd: 2
+limit_usd: 10
+allowed_models: [openai/gpt-5-nano]
+allowed_email_domains: [staff.example.org]
+";
+
 async fn demo_app() -> TestApp {
     TestAppBuilder::new()
         .workshop("open-now", OPEN_WORKSHOP)
+        .workshop("last-year", CLOSED_WORKSHOP)
+        .workshop("staff-only", STAFF_ONLY_WORKSHOP)
         .spawn()
         .await
 }
@@ -200,4 +223,17 @@ async fn sync_now_copies_usage_for_the_attendee_to_see() {
     let (_, mine) = call(&app, &ada, "my_claim", &[("slug", "open-now")]).await;
     assert_eq!(mine["usage"], serde_json::json!({ "micros": 125000 }));
     assert!(mine["usage_synced_at"].as_i64().is_some());
+}
+
+#[tokio::test]
+async fn refusals_carry_their_status_and_a_plain_message() {
+    let app = demo_app().await;
+    let ada = signed_in(&app, "ada@example.com").await;
+    let (status, body) = call(&app, &ada, "claim_key", &[("slug", "last-year")]).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("closed at"), "{body}");
+    let (status, body) = call(&app, &ada, "claim_key", &[("slug", "staff-only")]).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.to_string().contains("@staff.example.org"), "{body}");
+    assert_eq!(simulator(&app).call_count("POST /keys"), 0);
 }

@@ -435,3 +435,41 @@ on_both_databases!(
         assert_eq!(total_calls(&rig), calls);
     }
 );
+
+on_both_databases!(
+    unbound_keys_are_retried_automatically,
+    |url: String| async move {
+        let settings = app::server::mint::MintSettings {
+            rebind_first_delay: std::time::Duration::from_millis(20),
+            ..mint_rig::fast_mint_settings()
+        };
+        let rig = MintRig::start_with(&url, settings).await;
+        let agents = workshop("agents", 100, "");
+        let ada = rig.attendee("ada@example.com").await;
+        // The client's four attempts at the assignment all fail; later calls succeed.
+        let route = "POST /guardrails/{id}/assignments/keys";
+        let failure = FaultAction::ServerError { status: 500 };
+        rig.sim()
+            .inject(FaultRule::next(route, 4, failure))
+            .unwrap();
+        let row = rig.minter.claim(agents, ada.clone(), now()).await.unwrap();
+        assert_eq!(row.status(), ClaimStatus::Minted);
+
+        // Nobody asks: the server's own retry binds it. Watched with a deadline.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let row = rig.row(&ada, "agents").await;
+            if row.status() == ClaimStatus::Bound {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still unbound after 10 s"
+            );
+            // A poll interval, not a synchronisation: the loop ends on the condition.
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let [key] = rig.keys_of("agents").try_into().unwrap();
+        assert!(key.guardrail_id.is_some());
+    }
+);

@@ -50,29 +50,29 @@ pub fn fast_mint_settings() -> MintSettings {
 
 impl MintRig {
     pub async fn start(database_url: &str) -> MintRig {
+        MintRig::start_with(database_url, fast_mint_settings()).await
+    }
+
+    pub async fn start_with(database_url: &str, settings: MintSettings) -> MintRig {
         let database = Database::connect(database_url).await.unwrap();
         let simulator = Simulator::new(MANAGEMENT_KEY)
             .spawn("127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        MintRig::on(database, simulator)
-    }
-
-    /// A second server instance: its own pool and mint, the same database and simulator.
-    pub async fn another_instance(&self, database_url: &str) -> Minter {
-        let database = Database::connect(database_url).await.unwrap();
-        Minter::new(database, self.client.clone(), fast_mint_settings())
-    }
-
-    fn on(database: Database, simulator: RunningSimulator) -> MintRig {
         let client = fast_client(simulator.base_url());
-        let minter = Minter::new(database.clone(), client.clone(), fast_mint_settings());
+        let minter = Minter::new(database.clone(), client.clone(), settings);
         MintRig {
             database,
             simulator,
             client,
             minter,
         }
+    }
+
+    /// A second server instance: its own pool and mint, the same database and simulator.
+    pub async fn another_instance(&self, database_url: &str) -> Minter {
+        let database = Database::connect(database_url).await.unwrap();
+        Minter::new(database, self.client.clone(), fast_mint_settings())
     }
 
     pub fn sim(&self) -> &Simulator {
