@@ -88,6 +88,12 @@ async fn an_attendee_claims_once_and_gets_the_same_key_back() {
     let key = claimed["key"].as_str().unwrap().to_string();
     assert!(key.starts_with("sk-or-v1-"));
     assert_eq!(claimed["bound"], Value::Bool(true));
+    // Keys expire a day after claims close; shown in the workshop's zone like the page.
+    assert_eq!(claimed["expires"]["utc"], "2100-01-01T17:00:00Z");
+    assert_eq!(
+        claimed["expires"]["in_workshop_zone"],
+        "Fri 1 Jan 2100, 18:00 CET"
+    );
 
     let (_, again) = call(&app, &ada, "claim_key", &[("slug", "open-now")]).await;
     assert_eq!(again["key"].as_str(), Some(key.as_str()));

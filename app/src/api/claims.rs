@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::Usd;
+use crate::model::{Usd, WorkshopTime};
 
 /// The caller's own key, as the claim page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +21,8 @@ pub struct MyKey {
     /// Spend as of `usage_synced_at` (UTC unix seconds); `None` before the first sync.
     pub usage: Option<Usd>,
     pub usage_synced_at: Option<i64>,
-    pub expires_at: i64,
+    /// When the key stops working, shown like the page's other times.
+    pub expires: WorkshopTime,
     pub claimed_at: i64,
 }
 
@@ -38,13 +39,13 @@ pub async fn claim_key(slug: String) -> Result<MyKey, AppError> {
         async {
             let (state, attendee) = require_attendee().await?;
             let workshop = known_workshop(&state, &slug)?;
-            let title = workshop.title.clone();
+            let (title, workshop_zone) = (workshop.title.clone(), workshop.timezone);
             let row = state
                 .minter
                 .claim(workshop, attendee, chrono::Utc::now())
                 .await
                 .map_err(|error| error.into_app_error(&title))?;
-            my_key(row).ok_or_else(|| {
+            my_key(row, &workshop_zone).ok_or_else(|| {
                 tracing::error!("a finished claim has no key");
                 AppError::Internal
             })
@@ -70,7 +71,7 @@ pub async fn my_claim(slug: String) -> Result<Option<MyKey>, AppError> {
             if let Some(row) = &row {
                 refresh_if_stale(&state, &workshop, row);
             }
-            Ok(row.and_then(my_key))
+            Ok(row.and_then(|row| my_key(row, &workshop.timezone)))
         }
         .await,
     )

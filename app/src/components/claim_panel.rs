@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::api::claims::{my_claim, ClaimKey, MyKey};
 use crate::components::layout::SiteInfoResource;
+use crate::components::time_zone::TimeText;
 use crate::error::AppError;
 
 /// The page-level state of a claim.
@@ -75,9 +76,6 @@ pub fn ClaimPanel(slug: String, state: ClaimState) -> impl IntoView {
 
 #[component]
 fn KeyCard(key: MyKey) -> impl IntoView {
-    let expires = chrono::DateTime::from_timestamp(key.expires_at, 0)
-        .map(|time| time.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default();
     view! {
         <section class="claim key-card" data-bound=key.bound.to_string()>
             <h2>"Your OpenRouter key"</h2>
@@ -88,7 +86,7 @@ fn KeyCard(key: MyKey) -> impl IntoView {
                 <dt>"Spent"</dt>
                 <dd>{key.usage.map(|usage| usage.to_string()).unwrap_or_else(|| "not synced yet".into())}</dd>
                 <dt>"Expires"</dt>
-                <dd>{expires}</dd>
+                <dd><TimeText time=key.expires /></dd>
             </dl>
             {(!key.bound).then(|| view! {
                 <p class="notice">"Your key works. Its model list is still being applied and will be shortly."</p>

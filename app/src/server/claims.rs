@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use crate::api::claims::MyKey;
 use crate::error::AppError;
@@ -11,6 +12,7 @@ use crate::model::Usd;
 use crate::server::db::{Attendance, Attendee, ClaimStatus};
 use crate::server::registry::{is_valid_slug, Workshop};
 use crate::server::state::AppState;
+use crate::server::time_format::workshop_time;
 
 /// The workshop `slug`, or a `NotFound` that never echoes arbitrary input.
 pub fn known_workshop(state: &AppState, slug: &str) -> Result<Arc<Workshop>, AppError> {
@@ -47,8 +49,10 @@ pub async fn find_own_row(
     })
 }
 
-/// The row as its owner sees it; `None` while no key is stored.
-pub fn my_key(row: Attendance) -> Option<MyKey> {
+/// The row as its owner sees it, times in the workshop's zone; `None` while no key is
+/// stored.
+pub fn my_key(row: Attendance, zone: &Tz) -> Option<MyKey> {
+    let expires = DateTime::from_timestamp(row.expires_at, 0)?;
     Some(MyKey {
         bound: row.status() == ClaimStatus::Bound,
         label: row.key_label.unwrap_or_default(),
@@ -56,7 +60,7 @@ pub fn my_key(row: Attendance) -> Option<MyKey> {
         limit: Usd::from_micros(row.limit_usd_micros),
         usage: row.usage_usd_micros.map(Usd::from_micros),
         usage_synced_at: row.usage_synced_at,
-        expires_at: row.expires_at,
+        expires: workshop_time(expires, *zone),
         claimed_at: row.attended_at,
     })
 }
