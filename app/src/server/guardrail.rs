@@ -21,7 +21,7 @@ use crate::server::registry::Workshop;
 /// The guardrail settings a workshop file asks for.
 pub fn settings_for(workshop: &Workshop) -> GuardrailSettings {
     GuardrailSettings {
-        name: guardrail_name(&workshop.slug),
+        name: workshop.guardrail_name(),
         description: Some(format!("Workshop Key Minter: {}", workshop.title)),
         // OpenRouter applies a guardrail budget to each key separately; the workshop-wide
         // cap is enforced by the claim's reservation. This is a second per-key ceiling.
@@ -29,10 +29,6 @@ pub fn settings_for(workshop: &Workshop) -> GuardrailSettings {
         reset_interval: Some("monthly".into()),
         allowed_models: workshop.allowed_models.clone(),
     }
-}
-
-pub fn guardrail_name(slug: &str) -> String {
-    format!("workshop-{slug}")
 }
 
 #[derive(Debug, thiserror::Error)]

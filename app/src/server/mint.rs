@@ -140,9 +140,7 @@ impl Minter {
         now: DateTime<Utc>,
     ) -> Result<Attendance, ClaimError> {
         let minter = self.clone();
-        tokio::spawn(async move { minter.claim_inline(&workshop, &attendee, now).await })
-            .await
-            .unwrap_or_else(|error| Err(ClaimError::Crashed(error.to_string())))
+        detached(async move { minter.claim_inline(&workshop, &attendee, now).await }).await
     }
 
     async fn claim_inline(
@@ -202,7 +200,7 @@ impl Minter {
         now: DateTime<Utc>,
     ) -> Result<Attendance, ClaimError> {
         let minter = self.clone();
-        tokio::spawn(async move {
+        detached(async move {
             match row.status() {
                 ClaimStatus::Bound => Ok(row),
                 ClaimStatus::Reserved => minter.mint(&workshop, row, now, true).await,
@@ -215,7 +213,6 @@ impl Minter {
             }
         })
         .await
-        .unwrap_or_else(|error| Err(ClaimError::Crashed(error.to_string())))
     }
 
     /// Ensures the workshop's guardrail ahead of the first claim, so the first attendees
@@ -250,7 +247,7 @@ impl Minter {
     /// Steps 3 to 5 for a reserved row, under its lease.
     async fn mint(
         &self,
-        workshop: &Workshop,
+        workshop: &Arc<Workshop>,
         row: Attendance,
         now: DateTime<Utc>,
         may_wait: bool,
@@ -290,7 +287,7 @@ impl Minter {
             .await
             .is_err()
         {
-            self.schedule_rebind(Arc::new(workshop.clone()));
+            self.schedule_rebind(workshop.clone());
         }
         self.reload(&row).await
     }
@@ -375,7 +372,7 @@ impl Minter {
     /// gave up.
     async fn wait_for_other(
         &self,
-        workshop: &Workshop,
+        workshop: &Arc<Workshop>,
         row: &Attendance,
         now: DateTime<Utc>,
     ) -> Result<Attendance, ClaimError> {
@@ -468,6 +465,16 @@ impl Minter {
             .await?
             .ok_or(ClaimError::NothingToFinish)
     }
+}
+
+/// Runs `work` in a task of its own and waits for it: a request that goes away stops
+/// waiting, but never stops the work between creating and storing a key.
+async fn detached<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, ClaimError>> + Send + 'static,
+) -> Result<T, ClaimError> {
+    tokio::spawn(work)
+        .await
+        .unwrap_or_else(|error| Err(ClaimError::Crashed(error.to_string())))
 }
 
 /// The OpenRouter name of an attendee's key: `workshop-<slug>-<16 hex>`, derived from the
