@@ -54,19 +54,24 @@ pub async fn claim_key(slug: String) -> Result<MyKey, AppError> {
     )
 }
 
-/// The caller's key for workshop `slug`, if they have claimed one.
+/// The caller's key for workshop `slug`, if they have claimed one. A signed-out visitor
+/// has none: `Ok(None)`, not an error, because every workshop page asks.
 #[server(endpoint = "my_claim")]
 pub async fn my_claim(slug: String) -> Result<Option<MyKey>, AppError> {
     use crate::components::response_status::respond_with;
     use crate::server::{
-        auth::require_attendee,
+        auth::current_attendee,
         claims::{find_own_row, known_workshop, my_key, refresh_if_stale},
+        state::app_state,
     };
 
     respond_with(
         async {
-            let (state, attendee) = require_attendee().await?;
+            let state = app_state()?;
             let workshop = known_workshop(&state, &slug)?;
+            let Some(attendee) = current_attendee(&state).await? else {
+                return Ok(None);
+            };
             let row = find_own_row(&state, &attendee, &workshop.slug).await?;
             if let Some(row) = &row {
                 refresh_if_stale(&state, &workshop, row);

@@ -8,7 +8,6 @@
 use leptos::prelude::*;
 
 use crate::api::claims::{my_claim, ClaimKey, MyKey};
-use crate::components::layout::SiteInfoResource;
 use crate::components::time_zone::TimeText;
 use crate::error::AppError;
 
@@ -22,19 +21,13 @@ pub struct ClaimState {
 }
 
 impl ClaimState {
-    pub fn new(slug: Signal<String>, site: SiteInfoResource) -> Self {
+    /// The fetcher awaits nothing but its own call: awaiting another resource inside a
+    /// fetcher can stall server rendering.
+    pub fn new(slug: Signal<String>) -> Self {
         let action = ServerAction::<ClaimKey>::new();
         let mine = Resource::new(
             move || (slug.get(), action.version().get()),
-            move |(slug, _)| async move {
-                // Signed-out visitors have no key; asking would only earn a 401.
-                let signed_in = site.await.is_ok_and(|info| info.user.is_some());
-                if signed_in {
-                    my_claim(slug).await
-                } else {
-                    Ok(None)
-                }
-            },
+            move |(slug, _)| my_claim(slug),
         );
         ClaimState { action, mine }
     }

@@ -16,7 +16,7 @@ pub fn WorkshopPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
     let workshop = Resource::new(move || slug.get(), get_workshop);
-    let claim = ClaimState::new(slug, use_site_info());
+    let claim = ClaimState::new(slug);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
