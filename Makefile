@@ -1,5 +1,5 @@
 # The two commands a newcomer needs (see README). Both install what is missing first.
-.PHONY: run test bench tools check
+.PHONY: run test bench weigh tools check
 
 run:   ## Build and serve the app in demo mode on http://127.0.0.1:3000 (SQLite, no secrets)
 	@scripts/run.sh
@@ -9,6 +9,9 @@ test:  ## Everything CI runs: format, clippy (server and wasm), unit/DB/HTTP tes
 
 bench: ## Claim benchmark against the release server in demo mode (BENCH_ARGS="--attendees 500 --latency-ms 150")
 	@scripts/bench.sh $(BENCH_ARGS)
+
+weigh: ## What /w/<slug> weighs on a cold load (budget 300 KB), and click-to-key time, in Chromium
+	@scripts/weigh.sh
 
 tools: ## Only install the toolchain (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, chromium)
 	@scripts/install-tools.sh all

@@ -57,6 +57,13 @@ ensure_wasm_opt() {
   ln -sf "$TOOLS_DIR/binaryen/node_modules/.bin/wasm-opt" "$CARGO_BIN/wasm-opt"
 }
 
+ensure_nextest() {
+  # Runs every Rust test in a process of its own with a time limit (.config/nextest.toml).
+  if command -v cargo-nextest >/dev/null; then return; fi
+  log "building cargo-nextest (a few minutes on 2 cores)"
+  cargo install cargo-nextest --locked
+}
+
 ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then return; fi
   log "installing Debian's chromium"
@@ -77,6 +84,7 @@ ensure_wasm_opt
 ensure_wasm_bindgen
 ensure_cargo_leptos
 if [ "$what" = all ]; then
+  ensure_nextest
   ensure_chromium
   ensure_end2end_deps
 fi

@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-tools.sh build
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-exec cargo leptos serve --release
+exec cargo leptos serve --release --split

@@ -16,9 +16,11 @@ step() {
 }
 
 step "format" cargo fmt --all -- --check
-step "clippy, server build (ssr)" cargo clippy -p app -p server --all-targets -- -D warnings
+step "clippy, server build (ssr)" cargo clippy -p app -p server -p openrouter-sim --all-targets -- -D warnings
 step "clippy, browser build (wasm32, hydrate)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 step "workshop files" cargo run --quiet -p server -- check workshops
-step "unit, repository (SQLite + Postgres) and HTTP tests" cargo test -p app -p server
-step "release build (server + wasm)" cargo leptos build --release
+step "unit, repository (SQLite + Postgres), simulator and HTTP tests" \
+  cargo nextest run -p app -p server -p openrouter-sim
+step "doc examples compile" cargo test --doc -p openrouter-sim
+step "release build (server + wasm)" cargo leptos build --release --split
 step "browser tests (Chromium)" node end2end/run.mjs

@@ -1,10 +1,11 @@
-//! The few things only a browser can answer, in one place. On the server (and in
-//! tests) they answer `None` or do nothing: the page is rendered in the workshop's
-//! terms and these take over after hydration.
+//! The few things only a browser can answer or do, in one place: the viewer's own time
+//! zone and clock, the clipboard, selecting text, moving focus. On the server (and in
+//! tests) they answer `None` or do nothing: the page is rendered in the workshop's terms
+//! and these take over after hydration.
 
 #[cfg(feature = "hydrate")]
 mod imp {
-    use wasm_bindgen::JsValue;
+    use wasm_bindgen::{JsCast, JsValue};
 
     /// Formats an RFC 3339 instant in the viewer's own time zone.
     pub fn in_viewer_zone(utc: &str) -> Option<String> {
@@ -36,6 +37,11 @@ mod imp {
             .as_string()
     }
 
+    /// The viewer's clock, in UTC milliseconds.
+    pub fn now_millis() -> Option<f64> {
+        Some(js_sys::Date::now())
+    }
+
     /// Marks `<body data-hydrated>` so end-to-end tests wait for hydration, not for time.
     pub fn mark_hydrated() {
         if let Some(body) = web_sys::window()
@@ -43,6 +49,56 @@ mod imp {
             .and_then(|d| d.body())
         {
             let _ = body.set_attribute("data-hydrated", "true");
+        }
+    }
+
+    /// Puts `text` on the clipboard; `false` when the browser refuses (no permission, an
+    /// insecure context), so the caller can fall back to selecting the text.
+    pub async fn copy_to_clipboard(text: String) -> bool {
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
+        let clipboard = window.navigator().clipboard();
+        let promise = clipboard.write_text(&text);
+        wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+    }
+
+    /// Selects the text of element `id`, for copying by hand.
+    pub fn select_text_of(id: &str) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let (Some(element), Ok(range)) = (document.get_element_by_id(id), document.create_range())
+        else {
+            return;
+        };
+        if range.select_node_contents(&element).is_err() {
+            return;
+        }
+        if let Ok(Some(selection)) = web_sys::window().unwrap().get_selection() {
+            let _ = selection.remove_all_ranges();
+            let _ = selection.add_range(&range);
+        }
+    }
+
+    /// Whether the page has an element with this `id`.
+    pub fn has_element(id: &str) -> bool {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .is_some()
+    }
+
+    /// Moves keyboard (and screen reader) focus to element `id`; `false` when there is
+    /// no such element (yet).
+    pub fn focus(id: &str) -> bool {
+        match web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            Some(element) => element.focus().is_ok(),
+            None => false,
         }
     }
 }
@@ -57,7 +113,28 @@ mod imp {
         None
     }
 
+    pub fn now_millis() -> Option<f64> {
+        None
+    }
+
     pub fn mark_hydrated() {}
+
+    pub async fn copy_to_clipboard(_text: String) -> bool {
+        false
+    }
+
+    pub fn select_text_of(_id: &str) {}
+
+    pub fn has_element(_id: &str) -> bool {
+        false
+    }
+
+    pub fn focus(_id: &str) -> bool {
+        false
+    }
 }
 
-pub use imp::{in_viewer_zone, mark_hydrated, viewer_zone_name};
+pub use imp::{
+    copy_to_clipboard, focus, has_element, in_viewer_zone, mark_hydrated, now_millis,
+    select_text_of, viewer_zone_name,
+};

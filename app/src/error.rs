@@ -1,5 +1,7 @@
 //! The one error type the browser sees. Internal causes (SQL, HTTP, file paths) are
-//! logged on the server where they happen and never put in here.
+//! logged on the server where they happen and never put in here. The HTTP status of a
+//! server function's error is set in one place, the server's `error_status` middleware,
+//! from [`AppError::status_code`].
 
 use leptos::server_fn::{
     codec::JsonEncoding,
@@ -21,13 +23,23 @@ pub enum AppError {
     SoldOut(String),
     #[error("{0}")]
     DomainNotAllowed(String),
+    /// Another sign-in of someone else's (or an unprovable) spelling of this mailbox
+    /// already holds the workshop's key for it.
+    #[error("{0}")]
+    MailboxTaken(String),
     #[error("{0}")]
     InvalidInput(String),
     /// Another request (say, a second tab) is minting this key right now.
     #[error("Your key is still being prepared. Try again in a few seconds.")]
     InProgress,
-    #[error("OpenRouter is not answering right now. Please try again in a moment.")]
-    UpstreamUnavailable,
+    /// OpenRouter failed or is known to be failing; nothing was lost.
+    #[error("OpenRouter is not answering right now; nothing is lost. Please try again in {retry_in_secs} s.")]
+    UpstreamUnavailable { retry_in_secs: i64 },
+    /// A state-changing request from a page of another site (cross-site request forgery).
+    #[error("This request came from another website, so it was refused. Open this site directly and try again.")]
+    CrossSite,
+    #[error("The request is too large.")]
+    TooLarge,
     #[error("Something went wrong on our side. It has been logged; please try again.")]
     Internal,
     /// The request never reached the server function (network, decoding).
@@ -40,12 +52,25 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthenticated => 401,
-            AppError::Forbidden | AppError::DomainNotAllowed(_) => 403,
+            AppError::Forbidden | AppError::DomainNotAllowed(_) | AppError::CrossSite => 403,
             AppError::NotFound(_) => 404,
-            AppError::WindowClosed(_) | AppError::SoldOut(_) | AppError::InProgress => 409,
+            AppError::WindowClosed(_)
+            | AppError::SoldOut(_)
+            | AppError::InProgress
+            | AppError::MailboxTaken(_) => 409,
             AppError::InvalidInput(_) => 400,
-            AppError::UpstreamUnavailable => 503,
+            AppError::TooLarge => 413,
+            AppError::UpstreamUnavailable { .. } => 503,
             AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// Seconds after which trying again makes sense (`Retry-After`), when known.
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            AppError::UpstreamUnavailable { retry_in_secs } => Some(*retry_in_secs),
+            AppError::InProgress => Some(2),
+            _ => None,
         }
     }
 }

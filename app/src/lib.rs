@@ -3,11 +3,16 @@
 //! This is the only crate with the `ssr` and `hydrate` features. Everything that must
 //! never reach the browser (database, workshop files, secrets) lives under [`server`],
 //! compiled only with `ssr`.
+// The admin page's view types nest deeper than the default limit of 128 allows.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod browser;
 pub mod components;
 pub mod error;
+#[cfg(test)]
+mod layering;
+pub mod local_path;
 pub mod model;
 pub mod routes;
 #[cfg(feature = "ssr")]
@@ -17,12 +22,14 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::components::layout::Layout;
 use crate::routes::{
-    home::HomePage, not_found::NotFoundPage, sign_in::SignInPage, workshop::WorkshopPage,
+    admin_home::AdminHomeRoute, admin_workshop::AdminWorkshopRoute, home::HomeRoute,
+    not_found::NotFoundPage, projector::ProjectorRoute, sign_in::SignInRoute,
+    workshop::WorkshopPage,
 };
 
 /// The HTML document the server renders around the app.
@@ -56,9 +63,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    // The claim page is in the main bundle: it is what attendees open.
+                    // Every other page is a lazy route, its code in a chunk of its own.
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug") view=WorkshopPage ssr=SsrMode::Async />
-                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/qr") view={Lazy::<ProjectorRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view={Lazy::<AdminHomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/:slug") view={Lazy::<AdminWorkshopRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -5,14 +5,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::http::{header, HeaderValue};
 use axum::{middleware, routing::get, Router};
+use leptos::nonce::use_nonce;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 use std::time::Duration;
 
+use app::server::clock::WorkshopClock;
 use app::server::mint::{MintSettings, Minter};
 use app::server::usage_sync::UsageSyncer;
 use app::server::{db::Database, registry::Registry, session::SessionCookie, state::AppState};
@@ -20,9 +23,14 @@ use app::{shell, App};
 
 use crate::auth::{self, GitHubSignIn, GoogleSignIn, SignInProviders};
 use crate::config::Mode;
-use crate::openrouter_simulator::{RunningSimulator, Simulator};
+use crate::middleware::cross_site::{origin_of, OwnOrigins};
+use crate::middleware::precompressed::{self, PrecompressedFiles};
+use crate::middleware::security_headers::SitePolicy;
+use crate::middleware::{body_limit, cache, cross_site, error_status, security_headers};
+use crate::openrouter_setup::DemoSimulator;
 use crate::{
-    assets, background, config::Config, health::health, openrouter_setup, server_fn_status,
+    background, config::Config, demo_clock, exports, health::health, key_file, openrouter_setup,
+    telemetry,
 };
 
 pub struct Application {
@@ -30,7 +38,7 @@ pub struct Application {
     router: Router,
     address: SocketAddr,
     state: AppState,
-    demo_simulator: Option<RunningSimulator>,
+    demo_simulator: Option<DemoSimulator>,
 }
 
 impl Application {
@@ -68,8 +76,14 @@ impl Application {
                     redact_url(&config.database_url)
                 )
             })?;
-        let (providers, public_url, admin_emails) = sign_in_providers(&config.mode, address)?;
+        let SignInSetup {
+            providers,
+            public_url,
+            admin_emails,
+            form_targets,
+        } = sign_in_providers(&config.mode, address)?;
         let openrouter = openrouter_setup::connect(&config).await?;
+        let instance = format!("{}:{}", hostname(), std::process::id());
         let minter = Minter::new(
             database.clone(),
             openrouter.client.clone(),
@@ -78,7 +92,7 @@ impl Application {
         let usage_sync = UsageSyncer::new(
             database.clone(),
             openrouter.client,
-            format!("{}:{}", hostname(), std::process::id()),
+            instance.clone(),
             config.usage_sync_interval,
         );
         let state = AppState {
@@ -93,13 +107,25 @@ impl Application {
             sign_in_methods: providers.methods(),
             minter,
             usage_sync,
+            instance,
+            public_url: public_url.clone(),
+            clock: WorkshopClock::default(),
+            usage_refreshes: Arc::default(),
         };
         if state.demo_mode {
             tracing::warn!(
                 "DEMO MODE: simulated OpenRouter and demo sign-in; nothing here is real"
             );
         }
-        let router = router(state.clone(), providers);
+        let security = SiteSecurity {
+            own_origins: OwnOrigins::new(&public_url, address),
+            policy: SitePolicy {
+                https: public_url.starts_with("https://"),
+                form_targets,
+                live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
+            },
+        };
+        let router = router(state.clone(), providers, security);
         Ok(Application {
             listener,
             router,
@@ -110,10 +136,19 @@ impl Application {
     }
 
     /// Demo mode's OpenRouter simulator (tests inspect and disturb it).
-    pub fn demo_simulator(&self) -> Option<&Simulator> {
+    #[cfg(feature = "demo")]
+    pub fn demo_simulator(&self) -> Option<&openrouter_sim::Simulator> {
         self.demo_simulator
             .as_ref()
-            .map(RunningSimulator::simulator)
+            .map(openrouter_sim::RunningSimulator::simulator)
+    }
+
+    /// Demo mode's simulator's OpenRouter base URL (`http://127.0.0.1:<port>/api/v1`).
+    #[cfg(feature = "demo")]
+    pub fn demo_simulator_url(&self) -> Option<String> {
+        self.demo_simulator
+            .as_ref()
+            .map(|running| running.base_url().to_string())
     }
 
     /// The address actually bound (the real port when the configuration said 0).
@@ -121,32 +156,50 @@ impl Application {
         self.address
     }
 
+    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes. Tests pass a future of their own: a process
+    /// running many test servers must not tie them to its signal handlers.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         tracing::info!("listening on http://{}", self.address);
         background::spawn(self.state.clone());
         // Held until the server stops: dropping it would stop the demo simulator.
         let _demo_simulator = self.demo_simulator;
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(shutdown)
             .await
             .context("the HTTP server failed")
     }
 }
 
+/// What sign-in needs from the configuration.
+struct SignInSetup {
+    providers: SignInProviders,
+    /// `PUBLIC_URL`, or the bound address when it is not set (demo mode, tests).
+    public_url: String,
+    admin_emails: Vec<String>,
+    /// The providers' origins, where sign-in forms redirect to.
+    form_targets: Vec<String>,
+}
+
 /// The sign-in providers of the configured mode, the public URL and the global admins.
-fn sign_in_providers(
-    mode: &Mode,
-    address: SocketAddr,
-) -> anyhow::Result<(SignInProviders, String, Vec<String>)> {
+fn sign_in_providers(mode: &Mode, address: SocketAddr) -> anyhow::Result<SignInSetup> {
     let Mode::Live(live) = mode else {
-        return Ok((
-            SignInProviders {
+        return Ok(SignInSetup {
+            providers: SignInProviders {
                 demo: true,
                 ..SignInProviders::default()
             },
-            format!("http://{address}"),
-            Vec::new(),
-        ));
+            public_url: format!("http://{address}"),
+            admin_emails: Vec::new(),
+            form_targets: Vec::new(),
+        });
     };
     let public_url = if live.public_url.is_empty() {
         format!("http://{address}")
@@ -178,30 +231,74 @@ fn sign_in_providers(
             http.clone(),
         ))
     });
-    Ok((
-        SignInProviders {
+    let mut form_targets = Vec::new();
+    if google.is_some() {
+        form_targets.extend(origin_of(&live.google_issuer_url));
+    }
+    if github.is_some() {
+        form_targets.extend(origin_of(&live.github_oauth_url));
+    }
+    Ok(SignInSetup {
+        providers: SignInProviders {
             google,
             github,
             demo: false,
         },
         public_url,
-        live.admin_emails.clone(),
-    ))
+        admin_emails: live.admin_emails.clone(),
+        form_targets,
+    })
 }
 
-pub fn router(state: AppState, providers: SignInProviders) -> Router {
+/// Who the site is, for the layers that protect it.
+pub struct SiteSecurity {
+    pub own_origins: OwnOrigins,
+    pub policy: SitePolicy,
+}
+
+pub fn router(state: AppState, providers: SignInProviders, security: SiteSecurity) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
+    let SiteSecurity {
+        own_origins,
+        policy,
+    } = security;
+    let https = policy.https;
+    // Runs for every page render and server function call: the state, and for a page,
+    // its Content-Security-Policy with the nonce Leptos put on its inline scripts.
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
+                if let Ok(value) = HeaderValue::from_str(&policy.for_page(&nonce.to_string())) {
+                    response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+                }
+            }
+        }
     };
     let pkg_prefix: &'static str =
         Box::leak(format!("/{}/", options.site_pkg_dir).into_boxed_str());
     let hashed = options.hash_files;
+    let precompressed = if hashed {
+        let folder =
+            std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+        PrecompressedFiles::start(folder, pkg_prefix)
+    } else {
+        PrecompressedFiles::default()
+    };
+    let demo_mode = state.demo_mode;
     Router::new()
         .route("/healthz", get(health))
+        .route("/w/{slug}/key.env", get(key_file::download))
+        .route("/admin/{slug}/claims.csv", get(exports::claims_csv))
+        .route("/admin/{slug}/opt-ins.csv", get(exports::opt_ins_csv))
         .merge(auth::router(providers))
+        .merge(if demo_mode {
+            demo_clock::router()
+        } else {
+            Router::new()
+        })
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -210,12 +307,25 @@ pub fn router(state: AppState, providers: SignInProviders) -> Router {
             AppState,
             _,
         >(context, shell))
-        .layer(middleware::from_fn(server_fn_status::correct_error_status))
+        .layer(middleware::from_fn(error_status::correct_error_status))
+        .layer(middleware::from_fn(body_limit::limit_request_bodies))
         .layer(middleware::from_fn(move |request, next| {
-            assets::cache_headers(pkg_prefix, hashed, request, next)
+            cross_site::refuse_cross_site(own_origins.clone(), request, next)
+        }))
+        // Inside the cache and security layers, so its answers get their headers too;
+        // the compression layer leaves what is already encoded alone.
+        .layer(middleware::from_fn(move |request, next| {
+            precompressed::serve_precompressed(precompressed.clone(), request, next)
+        }))
+        .layer(middleware::from_fn(move |request, next| {
+            cache::cache_headers(pkg_prefix, hashed, request, next)
+        }))
+        .layer(middleware::from_fn(move |request, next| {
+            security_headers::security_headers(https, request, next)
         }))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(middleware::from_fn(telemetry::assign_request_id))
         .with_state(state)
 }
 
@@ -236,16 +346,25 @@ fn redact_url(url: &str) -> String {
     }
 }
 
+/// Completes at Ctrl-C or SIGTERM. A handler that cannot be installed waits forever
+/// instead of completing: failing to listen for a signal is no reason to stop serving.
 async fn shutdown_signal() {
     let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            signal.recv().await;
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
         }
     };
     #[cfg(not(unix))]

@@ -7,7 +7,6 @@ mod error;
 mod flow;
 mod github;
 mod google;
-mod next_path;
 
 use std::sync::Arc;
 
@@ -18,10 +17,10 @@ use axum::{
 
 use app::server::state::{AppState, SignInMethods};
 
+pub use app::local_path::safe_next_path;
 pub use error::SignInError;
 pub use github::GitHubSignIn;
 pub use google::GoogleSignIn;
-pub use next_path::safe_next_path;
 
 /// The configured ways to sign in, shared by the auth routes.
 #[derive(Clone, Default)]
@@ -43,9 +42,15 @@ impl SignInProviders {
 
 pub fn router(providers: SignInProviders) -> Router<AppState> {
     Router::new()
-        .route("/auth/google/start", get(google::start))
+        .route(
+            "/auth/google/start",
+            get(google::start).post(google::start_and_claim),
+        )
         .route("/auth/google/callback", get(google::callback))
-        .route("/auth/github/start", get(github::start))
+        .route(
+            "/auth/github/start",
+            get(github::start).post(github::start_and_claim),
+        )
         .route("/auth/github/callback", get(github::callback))
         .route("/auth/demo", post(demo::sign_in))
         .route("/auth/signout", post(flow::sign_out))

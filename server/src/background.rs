@@ -1,19 +1,42 @@
-//! The server's own background work (no cron, no external scheduler): at start-up it
-//! ensures the guardrail of every workshop whose claims have not closed, so no claim
-//! waits for it; then, on a timer while any workshop is live, it refreshes usage from
-//! OpenRouter and retries keys left unbound. Every instance runs it; the guardrail's and
-//! the usage sync's database locks let only one of them do each job.
+//! The server's own background work (no cron, no external scheduler):
+//!
+//! - at start-up, the guardrail of every workshop whose claims have not closed is
+//!   ensured, so no claim waits for it;
+//! - every few seconds, the sweep finishes reservations nobody is finishing (a crashed
+//!   instance's, an outage's), so a kept place becomes a key without its attendee
+//!   clicking again;
+//! - on the usage-sync timer while any workshop is live, usage is copied from
+//!   OpenRouter and keys left unbound are retried.
+//!
+//! Every instance runs all of it; leases in the database let only one of them do each
+//! job at a time.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use app::server::lease_heartbeat::Heartbeat;
 use app::server::registry::{Registry, Workshop};
 use app::server::state::AppState;
 use app::server::usage_sync::SyncOutcome;
 
-/// Starts the timer; it runs until the process ends.
+/// How often the sweep looks for stalled reservations.
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(2);
+const SWEEP_LEASE: &str = "mint-sweep";
+const SWEEP_LEASE_SECONDS: i64 = 20;
+
+/// Starts the timers; they run until the process ends.
 pub fn spawn(state: AppState) {
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            sweep(&sweeper).await;
+        }
+    });
     tokio::spawn(async move {
         prepare_guardrails(&state, Utc::now()).await;
         let mut ticks = tokio::time::interval(state.usage_sync.interval);
@@ -36,6 +59,49 @@ async fn prepare_guardrails(state: &AppState, now: DateTime<Utc>) {
             // Not fatal: the first claim tries again.
             tracing::warn!(%error, slug = %workshop.slug, "could not prepare the workshop guardrail");
         }
+    }
+}
+
+/// One sweep pass, if no other instance is sweeping.
+async fn sweep(state: &AppState) {
+    let now = Utc::now().timestamp();
+    let lease = state
+        .database
+        .take_background_lease(SWEEP_LEASE, &state.instance, now, now + SWEEP_LEASE_SECONDS)
+        .await;
+    let lease = match lease {
+        Ok(Some(lease)) => lease,
+        Ok(None) => return,
+        Err(error) => {
+            tracing::warn!(%error, "the sweep could not take its lease");
+            return;
+        }
+    };
+    let heartbeat = {
+        let (database, lease) = (state.database.clone(), lease.clone());
+        Heartbeat::start(Duration::from_secs(5), move || {
+            let (database, lease) = (database.clone(), lease.clone());
+            async move {
+                let until = Utc::now().timestamp() + SWEEP_LEASE_SECONDS;
+                database
+                    .renew_background_lease(&lease, until)
+                    .await
+                    .unwrap_or(true)
+            }
+        })
+    };
+    let outcome = state.minter.sweep_stalled(&state.registry).await;
+    drop(heartbeat);
+    if let Err(error) = &outcome {
+        tracing::warn!(%error, "the sweep failed; the next pass tries again");
+    }
+    let done = outcome.is_ok();
+    if let Err(error) = state
+        .database
+        .finish_background_lease(&lease, done, Utc::now().timestamp())
+        .await
+    {
+        tracing::warn!(%error, "the sweep could not hand back its lease; it expires on its own");
     }
 }
 

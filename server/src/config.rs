@@ -2,8 +2,9 @@
 //!
 //! With no OpenRouter key and no OAuth credentials the server runs in **demo mode**:
 //! SQLite, the built-in OpenRouter simulator, demo sign-in. A half-configured
-//! production (say, a management key but no session secret) is refused rather than
-//! quietly falling back to demo mode.
+//! production (say, a management key but no `PUBLIC_URL`) is refused rather than
+//! quietly falling back to demo mode, and so is demo mode in a binary built without
+//! the `demo` feature.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,6 +29,13 @@ pub struct Config {
     /// to every call (`DEMO_SIMULATOR_LATENCY_MS`, default 0; the benchmark sets it).
     pub demo_simulator_addr: SocketAddr,
     pub demo_simulator_latency: Duration,
+    /// How long one OpenRouter call may take before it counts as failed
+    /// (`OPENROUTER_TIMEOUT_SECS`, default 5).
+    pub openrouter_timeout: Duration,
+    /// How long calls are refused after OpenRouter failed three times in a row, the
+    /// first time (`OPENROUTER_BREAKER_SECS`, default 2; doubles up to 15 times that;
+    /// 0 turns the circuit breaker off).
+    pub openrouter_breaker: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +80,12 @@ pub enum ConfigError {
     #[error("{0} must be {1}, not {2:?}")]
     Invalid(&'static str, &'static str, String),
     #[error(
+        "no real configuration is set, so this would be demo mode, but this server was built \
+         without it (cargo feature `demo`): set OPENROUTER_MANAGEMENT_KEY, an OAuth client \
+         and PUBLIC_URL"
+    )]
+    DemoNotBuilt,
+    #[error(
         "demo mode refuses to listen on {0}, which is not a loopback address: demo sign-in \
          lets anyone in. Set DEMO_ALLOW_PUBLIC=true if you really mean it."
     )]
@@ -102,6 +116,9 @@ impl Config {
                 .filter(|v| !v.is_empty())
         };
         let mode = mode_from(&get)?;
+        if matches!(mode, Mode::Demo) && !cfg!(feature = "demo") {
+            return Err(ConfigError::DemoNotBuilt);
+        }
         if matches!(mode, Mode::Demo) {
             let public_ok =
                 get("DEMO_ALLOW_PUBLIC").is_some_and(|value| value == "true" || value == "1");
@@ -136,6 +153,21 @@ impl Config {
                 "DEMO_SIMULATOR_LATENCY_MS",
                 "a number of milliseconds",
                 0,
+            )?),
+            openrouter_timeout: Duration::from_secs(
+                parsed(
+                    &get,
+                    "OPENROUTER_TIMEOUT_SECS",
+                    "a number of seconds above 0",
+                    5,
+                )?
+                .max(1),
+            ),
+            openrouter_breaker: Duration::from_secs(parsed(
+                &get,
+                "OPENROUTER_BREAKER_SECS",
+                "a number of seconds (0 turns it off)",
+                2,
             )?),
         })
     }
@@ -210,7 +242,7 @@ fn mode_from(get: &impl Fn(&str) -> Option<String>) -> Result<Mode, ConfigError>
         admin_emails: get("ADMIN_EMAILS")
             .unwrap_or_default()
             .split(',')
-            .filter_map(app::server::email::normalize_email)
+            .filter_map(app::server::email::exact_address)
             .collect(),
     })))
 }

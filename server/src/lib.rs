@@ -3,13 +3,14 @@
 //! server on port 0.
 
 pub mod application;
-pub mod assets;
 pub mod auth;
 pub mod background;
 pub mod check;
 pub mod config;
+pub mod demo_clock;
+pub mod exports;
 pub mod health;
+pub mod key_file;
+pub mod middleware;
 pub mod openrouter_setup;
-pub mod openrouter_simulator;
-pub mod server_fn_status;
 pub mod telemetry;

@@ -1,148 +1,166 @@
-//! Server functions for a workshop's admins. Every call checks, on the server, that the
-//! caller is signed in and an admin of that workshop.
+//! Server functions for a workshop's organisers. Every call checks, on the server, that
+//! the caller is signed in (401 otherwise) and an admin of that workshop (403 otherwise,
+//! also for a workshop that does not exist, so the answer does not reveal which do).
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::Usd;
+use crate::model::{
+    AdminOverview, AdminWorkshop, ChangeMark, ClaimRow, ClaimsTable, DisableReport, GuardrailDrift,
+    RetryReport, SyncNowOutcome,
+};
 
-/// One attendee's claim as the admin page shows it. Never the key itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClaimOverview {
-    pub email: String,
-    /// `reserved` (no key yet), `minted` (key works, not yet bound: "unbound"), `bound`.
-    pub status: String,
-    pub key_label: Option<String>,
-    pub limit: Usd,
-    pub usage: Option<Usd>,
-    pub usage_synced_at: Option<i64>,
-    pub claimed_at: i64,
-    /// Why the last mint or binding attempt failed (no secrets).
-    pub last_error: Option<String>,
+/// The workshops the caller administers (global admins: all).
+#[server(endpoint = "list_my_workshops")]
+pub async fn list_my_workshops() -> Result<AdminOverview, AppError> {
+    use crate::server::{admin, auth::require_attendee};
+
+    let (state, attendee) = require_attendee().await?;
+    admin::my_workshops(&state, &attendee).await
 }
 
-/// What "retry all unbound" achieved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RetryReport {
-    pub bound: u64,
-    pub still_unbound: u64,
+/// Figures, charts and configuration of one workshop.
+#[server(endpoint = "get_admin_workshop")]
+pub async fn get_admin_workshop(slug: String) -> Result<AdminWorkshop, AppError> {
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+
+    record_slug(&slug);
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    admin::admin_workshop(&state, &workshop).await
 }
 
-/// What "sync now" did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SyncNowOutcome {
-    Synced {
-        keys_updated: u64,
-        list_calls: u64,
-    },
-    /// Another server instance is syncing at this moment; figures update when it ends.
-    AlreadyRunning,
-}
-
+/// One page of the attendee table: `search` in email or name, `status` (`bound`,
+/// `unbound`, `preparing`, `failed`, `disabled`, or empty for all), `sort` (`newest`,
+/// `oldest`, `most-spent`, `least-spent`), `page` from 1.
 #[server(endpoint = "list_claims")]
-pub async fn list_claims(slug: String) -> Result<Vec<ClaimOverview>, AppError> {
-    use crate::components::response_status::respond_with;
-    use crate::server::{admin::overview, auth::require_admin_of};
+pub async fn list_claims(
+    slug: String,
+    search: Option<String>,
+    status: Option<String>,
+    sort: Option<String>,
+    page: Option<i64>,
+) -> Result<ClaimsTable, AppError> {
+    use crate::model::{RowStatus, SortBy};
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
 
-    respond_with(
-        async {
-            let (state, _admin, workshop) = require_admin_of(&slug).await?;
-            let rows = state
-                .database
-                .list_attendance(&workshop.slug)
-                .await
-                .map_err(|error| {
-                    tracing::error!(%error, slug = %workshop.slug, "listing claims failed");
-                    AppError::Internal
-                })?;
-            Ok(rows.into_iter().map(overview).collect())
-        }
-        .await,
+    record_slug(&slug);
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    let status = match status.as_deref().unwrap_or_default() {
+        "" => None,
+        text => Some(
+            RowStatus::parse(text)
+                .ok_or_else(|| AppError::InvalidInput("That is not a status.".into()))?,
+        ),
+    };
+    let sort = match sort.as_deref().unwrap_or_default() {
+        "" => SortBy::default(),
+        text => SortBy::parse(text)
+            .ok_or_else(|| AppError::InvalidInput("That is not an order.".into()))?,
+    };
+    admin::claims_table(
+        &state,
+        &workshop,
+        search.as_deref().unwrap_or_default(),
+        status,
+        sort,
+        page.unwrap_or(1),
     )
+    .await
 }
 
-/// Finishes one attendee's claim: mints a key for a row that has none, or assigns an
-/// unbound key to the workshop guardrail.
-#[server(endpoint = "retry_binding")]
-pub async fn retry_binding(slug: String, email: String) -> Result<ClaimOverview, AppError> {
-    use crate::components::response_status::respond_with;
-    use crate::server::{admin::overview, auth::require_admin_of, email::normalize_email};
+/// What changed last: the live page polls this and reloads only when it moves.
+#[server(endpoint = "get_change_mark")]
+pub async fn get_change_mark(slug: String) -> Result<ChangeMark, AppError> {
+    use crate::server::{admin, auth::require_admin_of};
 
-    respond_with(
-        async {
-            let (state, _admin, workshop) = require_admin_of(&slug).await?;
-            let email = normalize_email(&email)
-                .ok_or_else(|| AppError::InvalidInput("That is not an email address.".into()))?;
-            let row = state
-                .database
-                .find_attendance_by_email(&workshop.slug, &email)
-                .await
-                .map_err(|error| {
-                    tracing::error!(%error, "reading a claim failed");
-                    AppError::Internal
-                })?
-                .ok_or_else(|| AppError::NotFound(format!("A claim by {email}")))?;
-            let title = workshop.title.clone();
-            let row = state
-                .minter
-                .retry_row(workshop, row, chrono::Utc::now())
-                .await
-                .map_err(|error| error.into_app_error(&title))?;
-            Ok(overview(row))
-        }
-        .await,
-    )
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    admin::change_mark(&state, &workshop).await
+}
+
+/// Finishes one attendee's claim (`row` is its id from the table): mints a key for a
+/// reservation that has none, or assigns an unbound key to the workshop guardrail.
+#[server(endpoint = "retry_binding")]
+pub async fn retry_binding(slug: String, row: String) -> Result<ClaimRow, AppError> {
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+
+    record_slug(&slug);
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    admin::retry_row(&state, workshop, &row).await
 }
 
 /// Assigns every unbound key of the workshop to its guardrail, in bulk calls.
 #[server(endpoint = "retry_all_unbound")]
 pub async fn retry_all_unbound(slug: String) -> Result<RetryReport, AppError> {
-    use crate::components::response_status::respond_with;
-    use crate::server::auth::require_admin_of;
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
 
-    respond_with(
-        async {
-            let (state, _admin, workshop) = require_admin_of(&slug).await?;
-            let report = state
-                .minter
-                .bind_unbound(&workshop, chrono::Utc::now())
-                .await
-                .map_err(|error| error.into_app_error(&workshop.title))?;
-            Ok(RetryReport {
-                bound: report.bound,
-                still_unbound: report.still_unbound,
-            })
-        }
-        .await,
-    )
+    record_slug(&slug);
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    admin::retry_all_unbound(&state, &workshop).await
 }
 
 /// Refreshes usage figures from OpenRouter now.
 #[server(endpoint = "sync_usage_now")]
 pub async fn sync_usage_now(slug: String) -> Result<SyncNowOutcome, AppError> {
-    use crate::components::response_status::respond_with;
-    use crate::server::{auth::require_admin_of, usage_sync::SyncOutcome};
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
 
-    respond_with(
-        async {
-            let (state, _admin, _workshop) = require_admin_of(&slug).await?;
-            let outcome = state
-                .usage_sync
-                .sync(chrono::Utc::now().timestamp(), true)
-                .await
-                .map_err(|error| {
-                    tracing::warn!(%error, "usage sync failed");
-                    AppError::UpstreamUnavailable
-                })?;
-            Ok(match outcome {
-                SyncOutcome::Synced(report) => SyncNowOutcome::Synced {
-                    keys_updated: report.rows_updated,
-                    list_calls: report.list_calls as u64,
-                },
-                SyncOutcome::Busy | SyncOutcome::Fresh => SyncNowOutcome::AlreadyRunning,
-            })
-        }
-        .await,
-    )
+    record_slug(&slug);
+    let (state, _admin, _workshop) = require_admin_of(&slug).await?;
+    admin::sync_usage_now(&state).await
+}
+
+/// Disables (`disabled` = `true`) or enables one attendee's key on OpenRouter.
+#[server(endpoint = "set_key_disabled")]
+pub async fn set_key_disabled(
+    slug: String,
+    row: String,
+    disabled: bool,
+) -> Result<ClaimRow, AppError> {
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+
+    record_slug(&slug);
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    admin::set_key_disabled(&state, &workshop, &row, disabled).await
+}
+
+/// Disables every key of the workshop (its end); `confirmation` must be the slug.
+#[server(endpoint = "disable_all_keys")]
+pub async fn disable_all_keys(
+    slug: String,
+    confirmation: String,
+) -> Result<DisableReport, AppError> {
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+
+    record_slug(&slug);
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    admin::disable_all_keys(&state, &workshop, &confirmation).await
+}
+
+/// The guardrail on OpenRouter against the workshop file.
+#[server(endpoint = "get_guardrail_drift")]
+pub async fn get_guardrail_drift(slug: String) -> Result<GuardrailDrift, AppError> {
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+
+    record_slug(&slug);
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    admin::guardrail_drift(&state, &workshop).await
+}
+
+/// Sends the workshop file's models and limit to the guardrail again.
+#[server(endpoint = "reapply_guardrail")]
+pub async fn reapply_guardrail(slug: String) -> Result<GuardrailDrift, AppError> {
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+
+    record_slug(&slug);
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    admin::reapply_guardrail(&state, &workshop).await
+}
+
+/// Demo mode only: spend on some keys, then sync, so the charts and bars move.
+#[server(endpoint = "simulate_activity")]
+pub async fn simulate_activity(slug: String) -> Result<i64, AppError> {
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+
+    record_slug(&slug);
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    admin::simulate_activity(&state, &workshop).await
 }

@@ -1,83 +1,75 @@
-//! Server functions for attendees: claim a key, and see the key already claimed. Both
-//! act only for the signed-in caller, identified from the session on the server.
+//! Server functions for attendees: the workshop page, the claim, the key already
+//! claimed, a fresh usage figure, the marketing choice. Each acts only for the signed-in
+//! caller, identified from the session on the server.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::{Usd, WorkshopTime};
+use crate::model::{ClaimPage, MyKey, WorkshopFigures};
 
-/// The caller's own key, as the claim page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MyKey {
-    /// The plaintext key: shown only to its owner.
-    pub key: String,
-    /// OpenRouter's masked form, safe to show anywhere.
-    pub label: String,
-    /// `false` while the key is not yet assigned to the workshop guardrail (it works,
-    /// and the assignment is retried automatically).
-    pub bound: bool,
-    pub limit: Usd,
-    /// Spend as of `usage_synced_at` (UTC unix seconds); `None` before the first sync.
-    pub usage: Option<Usd>,
-    pub usage_synced_at: Option<i64>,
-    /// When the key stops working, shown like the page's other times.
-    pub expires: WorkshopTime,
-    pub claimed_at: i64,
+/// Everything the workshop page shows, for whoever is looking (signed in or not).
+#[server(endpoint = "get_claim_page")]
+pub async fn get_claim_page(slug: String) -> Result<ClaimPage, AppError> {
+    use crate::server::{auth::current_attendee, claims, state::app_state, telemetry::record_slug};
+
+    record_slug(&slug);
+    let state = app_state()?;
+    let viewer = current_attendee(&state).await?;
+    claims::claim_page(&state, &slug, viewer).await
 }
 
 /// Claims the caller's key for workshop `slug`, or returns the one they already have.
+/// `marketing_opt_in` is the optional checkbox next to the claim button (`on` when
+/// ticked); the key never depends on it.
 #[server(endpoint = "claim_key")]
-pub async fn claim_key(slug: String) -> Result<MyKey, AppError> {
-    use crate::components::response_status::respond_with;
-    use crate::server::{
-        auth::require_attendee,
-        claims::{known_workshop, my_key},
-    };
+pub async fn claim_key(slug: String, marketing_opt_in: Option<String>) -> Result<MyKey, AppError> {
+    use crate::server::{auth::require_attendee, claims, telemetry::record_slug};
 
-    respond_with(
-        async {
-            let (state, attendee) = require_attendee().await?;
-            let workshop = known_workshop(&state, &slug)?;
-            let (title, workshop_zone) = (workshop.title.clone(), workshop.timezone);
-            let row = state
-                .minter
-                .claim(workshop, attendee, chrono::Utc::now())
-                .await
-                .map_err(|error| error.into_app_error(&title))?;
-            my_key(row, &workshop_zone).ok_or_else(|| {
-                tracing::error!("a finished claim has no key");
-                AppError::Internal
-            })
-        }
-        .await,
-    )
+    record_slug(&slug);
+    let (state, attendee) = require_attendee().await?;
+    let opted_in = marketing_opt_in.is_some_and(|value| !value.is_empty());
+    claims::claim(&state, &slug, attendee, opted_in).await
 }
 
 /// The caller's key for workshop `slug`, if they have claimed one. A signed-out visitor
-/// has none: `Ok(None)`, not an error, because every workshop page asks.
+/// has none: `Ok(None)`, not an error.
 #[server(endpoint = "my_claim")]
 pub async fn my_claim(slug: String) -> Result<Option<MyKey>, AppError> {
-    use crate::components::response_status::respond_with;
-    use crate::server::{
-        auth::current_attendee,
-        claims::{find_own_row, known_workshop, my_key, refresh_if_stale},
-        state::app_state,
-    };
+    use crate::server::{auth::current_attendee, claims, state::app_state, telemetry::record_slug};
 
-    respond_with(
-        async {
-            let state = app_state()?;
-            let workshop = known_workshop(&state, &slug)?;
-            let Some(attendee) = current_attendee(&state).await? else {
-                return Ok(None);
-            };
-            let row = find_own_row(&state, &attendee, &workshop.slug).await?;
-            if let Some(row) = &row {
-                refresh_if_stale(&state, &workshop, row);
-            }
-            Ok(row.and_then(|row| my_key(row, &workshop.timezone)))
-        }
-        .await,
-    )
+    record_slug(&slug);
+    let state = app_state()?;
+    let attendee = current_attendee(&state).await?;
+    claims::my_claim(&state, &slug, attendee.as_ref()).await
+}
+
+/// The caller's usage fetched from OpenRouter now (at most every 30 s per key).
+#[server(endpoint = "refresh_my_usage")]
+pub async fn refresh_my_usage(slug: String) -> Result<MyKey, AppError> {
+    use crate::server::{auth::require_attendee, claims, telemetry::record_slug};
+
+    record_slug(&slug);
+    let (state, attendee) = require_attendee().await?;
+    claims::refresh_my_usage(&state, &slug, &attendee).await
+}
+
+/// Records (`opted_in` = `true`) or withdraws the caller's marketing opt-in here.
+#[server(endpoint = "set_marketing_opt_in")]
+pub async fn set_marketing_opt_in(slug: String, opted_in: bool) -> Result<bool, AppError> {
+    use crate::server::{auth::require_attendee, claims, telemetry::record_slug};
+
+    record_slug(&slug);
+    let (state, attendee) = require_attendee().await?;
+    claims::set_marketing_opt_in(&state, &slug, &attendee, opted_in).await
+}
+
+/// How full the workshop is, for the projector page. Public, with no names.
+#[server(endpoint = "get_workshop_figures")]
+pub async fn get_workshop_figures(slug: String) -> Result<WorkshopFigures, AppError> {
+    use crate::server::{claims, state::app_state, telemetry::record_slug};
+
+    record_slug(&slug);
+    let state = app_state()?;
+    let workshop = claims::known_workshop(&state, &slug)?;
+    claims::figures(&state, &workshop).await
 }

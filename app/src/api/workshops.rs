@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::WorkshopSummary;
+use crate::model::{Projector, WorkshopSummary};
 
 /// Every workshop: open first, then upcoming, then closed.
 #[server(endpoint = "list_workshops")]
@@ -11,7 +11,7 @@ pub async fn list_workshops() -> Result<Vec<WorkshopSummary>, AppError> {
     use crate::server::state::app_state;
 
     let state = app_state()?;
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     Ok(state
         .registry
         .listed(now)
@@ -22,14 +22,19 @@ pub async fn list_workshops() -> Result<Vec<WorkshopSummary>, AppError> {
 
 #[server(endpoint = "get_workshop")]
 pub async fn get_workshop(slug: String) -> Result<WorkshopSummary, AppError> {
-    use crate::components::response_status::respond_with;
-    use crate::server::{claims::known_workshop, state::app_state};
+    use crate::server::{claims::known_workshop, state::app_state, telemetry::record_slug};
 
-    respond_with(
-        async {
-            let workshop = known_workshop(&app_state()?, &slug)?;
-            Ok(workshop.summary(chrono::Utc::now()))
-        }
-        .await,
-    )
+    record_slug(&slug);
+    let state = app_state()?;
+    let workshop = known_workshop(&state, &slug)?;
+    Ok(workshop.summary(state.clock.now()))
+}
+
+/// The projector page: the claim URL, its QR code, and how full the workshop is.
+#[server(endpoint = "get_projector")]
+pub async fn get_projector(slug: String) -> Result<Projector, AppError> {
+    use crate::server::{projector::projector, state::app_state, telemetry::record_slug};
+
+    record_slug(&slug);
+    projector(&app_state()?, &slug).await
 }

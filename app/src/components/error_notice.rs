@@ -1,3 +1,5 @@
+//! A friendly box for an error that ended a page: what happened, and the way back.
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

@@ -1,8 +1,14 @@
+//! The frame around every page: the demo banner (inside a landmark), the header with
+//! the signed-in person and sign-out, the main content, the footer. It fetches the site
+//! facts once per page and shares them with the pages through the context.
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::api::site::{get_site_info, SiteInfo};
+use crate::api::site::get_site_info;
 use crate::error::AppError;
+use crate::local_path::safe_next_path;
+use crate::model::SiteInfo;
 
 /// The site facts and the signed-in visitor, fetched once per page by [`Layout`] and
 /// shared with the pages through the context.
@@ -14,7 +20,8 @@ pub fn use_site_info() -> SiteInfoResource {
 
 /// `/signin?next=<here>`: the sign-in link that brings the visitor back to this page.
 pub fn sign_in_href(next_path: &str) -> String {
-    let query = serde_urlencoded::to_string([("next", next_path)]).unwrap_or_default();
+    let next_path = safe_next_path(Some(next_path));
+    let query = serde_urlencoded::to_string([("next", next_path.as_str())]).unwrap_or_default();
     format!("/signin?{query}")
 }
 
@@ -23,22 +30,26 @@ pub fn sign_in_href(next_path: &str) -> String {
 pub fn Layout(children: Children) -> impl IntoView {
     let site: SiteInfoResource = Resource::new_blocking(|| (), |_| get_site_info());
     provide_context(site);
+    // The demo banner sits inside the header (the page's banner landmark), so screen
+    // reader users meet it where they meet the site's name.
     view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                let demo = site.await.map(|info| info.demo_mode).unwrap_or(false);
-                demo.then(|| view! {
-                    <div class="demo-banner" role="note">
-                        "Demo mode: keys come from a built-in OpenRouter simulator and sign-in is simulated. Nothing here is real."
-                    </div>
-                })
-            })}
-        </Suspense>
-        <header class="site-header">
-            <a class="brand" href="/">"Workshop Key Minter"</a>
+        <header class="site-top">
             <Suspense>
-                {move || Suspend::new(async move { view! { <AccountArea info=site.await.ok() /> } })}
+                {move || Suspend::new(async move {
+                    let demo = site.await.map(|info| info.demo_mode).unwrap_or(false);
+                    demo.then(|| view! {
+                        <p class="demo-banner">
+                            "Demo mode: keys come from a built-in OpenRouter simulator and sign-in is simulated. Nothing here is real."
+                        </p>
+                    })
+                })}
             </Suspense>
+            <div class="site-header">
+                <a class="brand" href="/">"Workshop Key Minter"</a>
+                <Suspense>
+                    {move || Suspend::new(async move { view! { <AccountArea info=site.await.ok() /> } })}
+                </Suspense>
+            </div>
         </header>
         <main class="content">{children()}</main>
         <footer class="site-footer">
@@ -63,6 +74,7 @@ fn AccountArea(info: Option<SiteInfo>) -> impl IntoView {
     match info.and_then(|info| info.user) {
         Some(user) => view! {
             <div class="account" data-signed-in="true">
+                {user.is_admin.then(|| view! { <a class="admin-link" href="/admin">"Admin"</a> })}
                 <span class="who" title=user.email.clone()>
                     {user.display_name.clone()}
                     <small class="provider">{format!(" via {}", user.provider)}</small>
@@ -74,9 +86,12 @@ fn AccountArea(info: Option<SiteInfo>) -> impl IntoView {
             </div>
         }
         .into_any(),
+        // On the sign-in page itself the header offers no second way in.
         None => view! {
             <div class="account" data-signed-in="false">
-                <a class="sign-in-link" href=move || sign_in_href(&here())>"Sign in"</a>
+                <Show when=move || location.pathname.get() != "/signin">
+                    <a class="sign-in-link" href=move || sign_in_href(&here())>"Sign in"</a>
+                </Show>
             </div>
         }
         .into_any(),

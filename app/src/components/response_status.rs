@@ -1,8 +1,6 @@
-//! Sets the HTTP status of the response being rendered or of the server-function reply.
-//! The only place that knows about `leptos_axum`'s response options; in the browser the
-//! status is meaningless and these are no-ops.
-
-use crate::error::AppError;
+//! Sets the HTTP status of the page being rendered (a 404 page must answer 404). Server
+//! functions do not use this: their errors get their status in one place, the server's
+//! `server_fn_status` middleware. In the browser the status is meaningless: a no-op.
 
 pub fn set_response_status(code: u16) {
     #[cfg(feature = "ssr")]
@@ -13,12 +11,4 @@ pub fn set_response_status(code: u16) {
     }
     #[cfg(not(feature = "ssr"))]
     let _ = code;
-}
-
-/// Passes a server function's result through, giving an error its HTTP status.
-pub fn respond_with<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
-        set_response_status(error.status_code());
-    }
-    result
 }

@@ -21,6 +21,15 @@ impl WorkshopState {
         }
     }
 
+    /// `upcoming`, `open` or `closed`: for data attributes and tests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkshopState::Upcoming => "upcoming",
+            WorkshopState::Open => "open",
+            WorkshopState::Closed => "closed",
+        }
+    }
+
     pub fn css_class(self) -> &'static str {
         match self {
             WorkshopState::Upcoming => "state state-upcoming",
@@ -36,6 +45,9 @@ impl WorkshopState {
 pub struct WorkshopTime {
     /// RFC 3339 in UTC, e.g. `2026-04-14T06:00:00Z`.
     pub utc: String,
+    /// The same instant in UTC seconds, for arithmetic without a date parser in the
+    /// browser bundle.
+    pub unix: i64,
     /// e.g. `Tue 14 Apr 2026, 08:00 CEST`.
     pub in_workshop_zone: String,
 }

@@ -1,16 +1,39 @@
+//! `/`: every workshop with its state and claim window, open ones first.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::workshops::list_workshops;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::time_zone::{provide_viewer_zone, TimeText, TimeZoneToggle};
+use crate::error::AppError;
 use crate::model::{WorkshopState, WorkshopSummary};
+
+/// The route, loaded lazily: its code comes in a chunk of its own (`cargo leptos build
+/// --split`), so an attendee's claim page never downloads it; its data starts loading
+/// together with that chunk.
+pub struct HomeRoute {
+    workshops: Resource<Result<Vec<WorkshopSummary>, AppError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for HomeRoute {
+    fn data() -> Self {
+        HomeRoute {
+            workshops: Resource::new(|| (), |_| list_workshops()),
+        }
+    }
+
+    fn view(this: Self) -> AnyView {
+        view! { <HomePage workshops=this.workshops /> }.into_any()
+    }
+}
 
 /// Every workshop with its state and claim window.
 #[component]
-pub fn HomePage() -> impl IntoView {
+fn HomePage(workshops: Resource<Result<Vec<WorkshopSummary>, AppError>>) -> impl IntoView {
     provide_viewer_zone();
-    let workshops = Resource::new(|| (), |_| list_workshops());
     view! {
         <Title text="Workshops — Workshop Key Minter" />
         <h1>"Workshops"</h1>

@@ -1,3 +1,5 @@
+//! Any unknown path: a real 404 with the way back home.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 

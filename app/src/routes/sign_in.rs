@@ -7,40 +7,52 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use leptos_router::{lazy_route, LazyRoute};
 
-use crate::api::site::{get_sign_in_methods, SignInMethodsInfo};
+use crate::api::site::get_sign_in_methods;
 use crate::components::layout::use_site_info;
+use crate::error::AppError;
+use crate::local_path::safe_next_path;
+use crate::model::{SignInErrorCode, SignInMethodsInfo};
 
-/// The sign-in page's explanation for each code of `server::auth::SignInError`.
-pub fn sign_in_error_text(code: &str) -> &'static str {
-    match code {
-        "denied" => "Sign-in was cancelled at the provider, so we did not get your email address. Try again when you are ready.",
-        "state" => "That sign-in link did not belong to this browser or was already used. Please start again from this page.",
-        "expired" => "The sign-in took too long or was already completed. Please start again.",
-        "provider" => "The sign-in provider could not be reached just now. Please try again in a minute, or use the other provider.",
-        "invalid" => "The provider's answer could not be verified, so we did not sign you in. Please try again.",
-        "unverified" => "Your Google account's email address is not verified. Verify it with Google, then sign in again.",
-        "no-verified-email" => "Your GitHub account has no verified primary email address. Add and verify one under GitHub → Settings → Emails, make it primary, then sign in again.",
-        "not-enabled" => "That way of signing in is not enabled here.",
-        _ => "Sign-in did not work. Please try again.",
+/// The route, loaded lazily (see `HomeRoute`).
+pub struct SignInRoute {
+    methods: Resource<Result<SignInMethodsInfo, AppError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for SignInRoute {
+    fn data() -> Self {
+        SignInRoute {
+            methods: Resource::new_blocking(|| (), |_| get_sign_in_methods()),
+        }
+    }
+
+    fn view(this: Self) -> AnyView {
+        view! { <SignInPage methods=this.methods /> }.into_any()
     }
 }
 
 #[component]
-pub fn SignInPage() -> impl IntoView {
+fn SignInPage(methods: Resource<Result<SignInMethodsInfo, AppError>>) -> impl IntoView {
     let query = use_query_map();
-    let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
+    // Input: through the one safe-local-path function before it becomes any link.
+    let next = move || safe_next_path(query.read().get("next").as_deref());
     let error = move || query.read().get("error");
     let site = use_site_info();
-    let methods = Resource::new_blocking(|| (), |_| get_sign_in_methods());
     view! {
         <Title text="Sign in — Workshop Key Minter" />
         <section class="sign-in">
             <h1>"Sign in"</h1>
-            {move || error().map(|code| view! {
-                <div class="notice notice-error" role="alert" data-error=code.clone()>
-                    <p>{sign_in_error_text(&code)}</p>
-                </div>
+            {move || error().map(|code| {
+                let explanation = SignInErrorCode::parse(&code)
+                    .map(SignInErrorCode::explanation)
+                    .unwrap_or("Sign-in did not work. Please try again.");
+                view! {
+                    <div class="notice notice-error" role="alert" data-error=code.clone()>
+                        <p>{explanation}</p>
+                    </div>
+                }
             })}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -91,35 +103,13 @@ fn DemoSignInForm(next: String) -> impl IntoView {
             <h2>"Demo sign-in"</h2>
             <p class="hint">
                 "Demo mode: no password and no real provider. Pick any name and email. "
-                "Use " <code>"organiser@example.com"</code> " to see the demo workshop as its organiser."
+                "Sign in as " <code>"organiser@example.com"</code> " to open the demo workshop's admin page, "
+                <a href="/admin">"/admin"</a> "."
             </p>
             <input type="hidden" name="next" value=next />
             <label>"Name" <input name="name" required maxlength="80" autocomplete="name" /></label>
             <label>"Email" <input name="email" type="email" required maxlength="254" autocomplete="email" /></label>
             <button type="submit" class="button">"Sign in (demo)"</button>
         </form>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sign_in_error_text;
-
-    #[test]
-    fn every_server_error_code_has_its_own_explanation() {
-        let codes = [
-            "denied",
-            "state",
-            "expired",
-            "provider",
-            "invalid",
-            "unverified",
-            "no-verified-email",
-            "not-enabled",
-        ];
-        let fallback = sign_in_error_text("?");
-        for code in codes {
-            assert_ne!(sign_in_error_text(code), fallback, "{code}");
-        }
     }
 }

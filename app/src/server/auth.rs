@@ -5,6 +5,7 @@ use axum::http::HeaderMap;
 
 use crate::error::AppError;
 use crate::server::db::Attendee;
+use crate::server::email::exact_address;
 use crate::server::registry::Workshop;
 use crate::server::state::{app_state, AppState};
 
@@ -14,17 +15,13 @@ pub async fn current_attendee(state: &AppState) -> Result<Option<Attendee>, AppE
         tracing::error!(%error, "cannot read the request headers");
         AppError::Internal
     })?;
-    crate::server::session::session_attendee(
+    Ok(crate::server::session::session_attendee(
         &state.database,
         state.session_cookie,
         &headers,
         chrono::Utc::now().timestamp(),
     )
-    .await
-    .map_err(|error| {
-        tracing::error!(%error, "session lookup failed");
-        AppError::Internal
-    })
+    .await?)
 }
 
 /// The signed-in attendee, or `Unauthenticated`.
@@ -36,10 +33,23 @@ pub async fn require_attendee() -> Result<(AppState, Attendee), AppError> {
     Ok((state, attendee))
 }
 
-/// Global admins (`ADMIN_EMAILS`) and the workshop's own `admins`, by normalised email.
+/// Global admins (`ADMIN_EMAILS`) and the workshop's own `admins`, by the exact verified
+/// address (case-insensitive). Never by the normalised form: `orga+x@example.com` is not
+/// `orga@example.com`'s stand-in, whatever one-key-per-person treats as one mailbox.
 pub fn is_admin_of(state: &AppState, attendee: &Attendee, workshop: &Workshop) -> bool {
-    let email = &attendee.email_normalized;
-    state.admin_emails.contains(email) || workshop.admins.contains(email)
+    let Some(email) = exact_address(&attendee.email) else {
+        return false;
+    };
+    state.admin_emails.contains(&email) || workshop.admins.contains(&email)
+}
+
+/// Whether the caller administers any workshop at all (for the header's admin link).
+pub fn is_admin_of_any(state: &AppState, attendee: &Attendee) -> bool {
+    state
+        .registry
+        .listed(chrono::Utc::now())
+        .iter()
+        .any(|workshop| is_admin_of(state, attendee, workshop))
 }
 
 /// The signed-in admin of `slug`: `Unauthenticated` for nobody, `Forbidden` for anyone

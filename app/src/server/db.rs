@@ -5,6 +5,7 @@
 //! columns are plain `TEXT` and `BIGINT` (UTC unix seconds, micro-dollars), and
 //! placeholders are `$n`, which both databases accept.
 
+mod admin;
 mod attendance;
 mod attendees;
 mod guardrails;
@@ -20,9 +21,14 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 
-pub use attendance::{Attendance, ClaimStatus, NewReservation, ReserveOutcome};
+pub use crate::model::ClaimStatus;
+pub use admin::{
+    AdminRow, FigureCounts, OptIn, TableQuery, ORDER_LEAST_SPENT, ORDER_MOST_SPENT, ORDER_NEWEST,
+    ORDER_OLDEST, STATUS_CONDITIONS,
+};
+pub use attendance::{Attendance, NewReservation, ReserveOutcome};
 pub use attendees::{Attendee, SignedInAttendee};
-pub use guardrails::{EnsureFailure, GuardrailRecord};
+pub use guardrails::GuardrailRecord;
 pub use leases::BackgroundLease;
 pub use minting::{MintLease, MintedKey};
 pub use sessions::LoginAttempt;
@@ -47,6 +53,16 @@ pub enum DbError {
     Sql(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The one conversion of a database failure into what a caller sees: the cause is
+/// logged here, inside the request's span (which names the request and the workshop),
+/// and the browser gets a plain "something went wrong".
+impl From<DbError> for crate::error::AppError {
+    fn from(error: DbError) -> Self {
+        tracing::error!(%error, "database error");
+        crate::error::AppError::Internal
+    }
 }
 
 /// A cheap-to-clone handle on the pool.
@@ -123,8 +139,8 @@ impl Database {
 
 /// Writes the lock row `key` as the first statement of `transaction`, which serialises
 /// every transaction taking the same key until it ends: a row lock on Postgres, the
-/// database write lock on SQLite. Claims lock on the workshop slug, the guardrail step
-/// on `guardrail:<slug>`.
+/// database write lock on SQLite. Claims lock on the workshop slug. Such a transaction
+/// never spans a network call: it is held for a few statements only.
 async fn take_lock_row(
     transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
     key: &str,
@@ -157,6 +173,3 @@ fn create_sqlite_folder(url: &str) -> Result<(), DbError> {
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,8 +1,10 @@
 //! Step 3 of the claim: the workshop's guardrail `workshop-<slug>` exists on OpenRouter
 //! with the workshop file's models and budget, exactly once.
 //!
-//! - Found or created under the database's guardrail lock, so two server instances (or
-//!   two claims) never create two: the second waits and finds the first's record.
+//! - One instance at a time creates or updates it, holding the `guardrail:<slug>` lease
+//!   (a row in `background_leases`, renewed by a heartbeat): no database lock or
+//!   transaction is ever held across the OpenRouter calls. Another instance finds the
+//!   lease taken and polls for the record the holder stores.
 //! - A guardrail left by an earlier run whose id was never stored (created, then the
 //!   process died) is adopted by name instead of creating another; if several exist
 //!   from before, the oldest is adopted. The workspace's default guardrail never matches.
@@ -10,13 +12,22 @@
 //!   OpenRouter returns (it answers with canonical, dated model slugs), so an unchanged
 //!   file costs no call; a changed file is sent with one PATCH.
 
+use std::time::{Duration, Instant};
+
 use serde::Serialize;
 
-use crate::server::db::{Database, EnsureFailure, GuardrailRecord};
+use crate::server::db::{BackgroundLease, Database, DbError, GuardrailRecord};
+use crate::server::lease_heartbeat::Heartbeat;
 use crate::server::openrouter::{
     GuardrailSettings, OpenRouterClient, OpenRouterError, GUARDRAILS_PAGE_SIZE,
 };
 use crate::server::registry::Workshop;
+
+/// How long the guardrail lease lasts without a heartbeat, and how often it is renewed.
+const LEASE: Duration = Duration::from_secs(20);
+const HEARTBEAT: Duration = Duration::from_secs(5);
+/// How long an instance waits for another one that holds the lease.
+const WAIT_FOR_HOLDER: Duration = Duration::from_secs(30);
 
 /// The guardrail settings a workshop file asks for.
 pub fn settings_for(workshop: &Workshop) -> GuardrailSettings {
@@ -36,10 +47,14 @@ pub enum EnsureGuardrailError {
     #[error("OpenRouter: {0}")]
     OpenRouter(#[from] OpenRouterError),
     #[error("database: {0}")]
-    Database(#[from] crate::server::db::DbError),
+    Database(#[from] DbError),
+    /// Another instance holds the lease and did not finish within the wait.
+    #[error("another instance is still preparing the guardrail")]
+    Busy,
 }
 
 /// Returns the id of the workshop's guardrail, creating or updating it when needed.
+/// `now` (UTC seconds) stamps the stored record.
 pub async fn ensure_guardrail(
     database: &Database,
     client: &OpenRouterClient,
@@ -48,39 +63,122 @@ pub async fn ensure_guardrail(
 ) -> Result<String, EnsureGuardrailError> {
     let wanted = settings_for(workshop);
     let wanted_json = canonical_json(&wanted);
-    let record = database
-        .ensure_guardrail(&workshop.slug, now, |current| async move {
-            match current {
-                Some(record) if record.settings_sent == wanted_json => Ok(record),
-                Some(record) => {
-                    client.update_guardrail(&record.guardrail_id, &wanted).await?;
-                    tracing::info!(slug = %workshop.slug, id = %record.guardrail_id, "guardrail updated to match the workshop file");
-                    Ok(GuardrailRecord { guardrail_id: record.guardrail_id, settings_sent: wanted_json })
-                }
-                None => {
-                    let id = match find_by_name(client, &wanted.name).await? {
-                        Some(id) => {
-                            // We do not know what it was given: make it match the file.
-                            client.update_guardrail(&id, &wanted).await?;
-                            tracing::info!(slug = %workshop.slug, %id, "adopted an existing guardrail");
-                            id
-                        }
-                        None => {
-                            let created = client.create_guardrail(&wanted).await?;
-                            tracing::info!(slug = %workshop.slug, id = %created.id, "guardrail created");
-                            created.id
-                        }
-                    };
-                    Ok::<_, EnsureGuardrailError>(GuardrailRecord { guardrail_id: id, settings_sent: wanted_json })
-                }
+    let lease_name = format!("guardrail:{}", workshop.slug);
+    let holder = crate::server::session::new_token();
+    let deadline = Instant::now() + WAIT_FOR_HOLDER;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        if let Some(record) = database.guardrail_record(&workshop.slug).await? {
+            if record.settings_sent == wanted_json {
+                return Ok(record.guardrail_id);
+            }
+        }
+        let wall = chrono::Utc::now().timestamp();
+        let lease = database
+            .take_background_lease(&lease_name, &holder, wall, wall + LEASE.as_secs() as i64)
+            .await?;
+        if let Some(lease) = lease {
+            return ensure_under_lease(
+                database,
+                client,
+                workshop,
+                &wanted,
+                wanted_json,
+                &lease,
+                now,
+            )
+            .await;
+        }
+        if Instant::now() >= deadline {
+            return Err(EnsureGuardrailError::Busy);
+        }
+        // Polling, because the holder may be another instance.
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(500));
+    }
+}
+
+async fn ensure_under_lease(
+    database: &Database,
+    client: &OpenRouterClient,
+    workshop: &Workshop,
+    wanted: &GuardrailSettings,
+    wanted_json: String,
+    lease: &BackgroundLease,
+    now: i64,
+) -> Result<String, EnsureGuardrailError> {
+    let heartbeat = {
+        let (database, lease) = (database.clone(), lease.clone());
+        Heartbeat::start(HEARTBEAT, move || {
+            let (database, lease) = (database.clone(), lease.clone());
+            async move {
+                let until = chrono::Utc::now().timestamp() + LEASE.as_secs() as i64;
+                database
+                    .renew_background_lease(&lease, until)
+                    .await
+                    .unwrap_or(false)
             }
         })
-        .await
-        .map_err(|failure| match failure {
-            EnsureFailure::Database(error) => EnsureGuardrailError::Database(error),
-            EnsureFailure::Step(error) => error,
-        })?;
-    Ok(record.guardrail_id)
+    };
+    let result = async {
+        // Read again under the lease: the previous holder may have just finished.
+        let current = database.guardrail_record(&workshop.slug).await?;
+        let record = apply(client, workshop, wanted, wanted_json, current).await?;
+        database
+            .store_guardrail_record(&workshop.slug, &record, now)
+            .await?;
+        Ok::<_, EnsureGuardrailError>(record.guardrail_id)
+    }
+    .await;
+    drop(heartbeat);
+    let wall = chrono::Utc::now().timestamp();
+    if let Err(error) = database.finish_background_lease(lease, false, wall).await {
+        tracing::warn!(%error, "could not hand back the guardrail lease; it expires on its own");
+    }
+    result
+}
+
+/// The OpenRouter side: nothing when the record matches, one PATCH when the file
+/// changed, adoption by name or creation when there is no record.
+async fn apply(
+    client: &OpenRouterClient,
+    workshop: &Workshop,
+    wanted: &GuardrailSettings,
+    wanted_json: String,
+    current: Option<GuardrailRecord>,
+) -> Result<GuardrailRecord, EnsureGuardrailError> {
+    match current {
+        Some(record) if record.settings_sent == wanted_json => Ok(record),
+        Some(record) => {
+            client
+                .update_guardrail(&record.guardrail_id, wanted)
+                .await?;
+            tracing::info!(slug = %workshop.slug, id = %record.guardrail_id, "guardrail updated to match the workshop file");
+            Ok(GuardrailRecord {
+                guardrail_id: record.guardrail_id,
+                settings_sent: wanted_json,
+            })
+        }
+        None => {
+            let id = match find_by_name(client, &wanted.name).await? {
+                Some(id) => {
+                    // We do not know what it was given: make it match the file.
+                    client.update_guardrail(&id, wanted).await?;
+                    tracing::info!(slug = %workshop.slug, %id, "adopted an existing guardrail");
+                    id
+                }
+                None => {
+                    let created = client.create_guardrail(wanted).await?;
+                    tracing::info!(slug = %workshop.slug, id = %created.id, "guardrail created");
+                    created.id
+                }
+            };
+            Ok(GuardrailRecord {
+                guardrail_id: id,
+                settings_sent: wanted_json,
+            })
+        }
+    }
 }
 
 /// The oldest guardrail called `name`, paging through the whole list.

@@ -1,47 +1,60 @@
 //! The claim, exactly once and with nothing lost (design.md, "The claim"):
 //!
 //! 1. guard ([`guard`]) — window and email domain, before anything is written or sent;
-//! 2. reserve — one transaction checks the caps and writes the row (see `db`);
-//! 3. ensure the workshop guardrail — once per workshop and process ([`guardrail`]);
+//! 2. reserve — one transaction checks the caps and writes the row (see `db`); a row of
+//!    the same mailbox under another sign-in is handed over only when the two addresses
+//!    are provably one mailbox;
+//! 3. ensure the workshop guardrail — once per workshop and process ([`guardrail_cache`]);
 //! 4. create the key under the row's mint lease, and store hash and plaintext at once;
 //! 5. assign it to the guardrail ([`binder`]), batched with other claims; a failure
 //!    leaves the key usable and unbound, retried with backoff and on demand;
 //! 6. recover — a reserved row whose earlier attempt may have created a key first
-//!    removes every key with the row's name from OpenRouter, then mints again.
+//!    removes every key with the row's name from OpenRouter ([`orphans`]), then mints
+//!    again; reservations nobody finishes (a crash, an outage) are finished by the
+//!    [`sweep`] in the background, whether or not their attendee comes back.
 //!
 //! Only the holder of a row's lease may create and store its key, so twenty tabs of one
-//! attendee make one key; the others wait for it. The lease expires, so a process that
-//! died mid-mint does not block the row: the next attempt takes over and cleans up.
+//! attendee make one key; the others wait for it. The lease is short and renewed by the
+//! holder's heartbeat, so a process that died mid-mint blocks the row for seconds only.
 
 mod binder;
 mod error;
 mod guard;
+mod guardrail_cache;
 mod orphans;
+mod sweep;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 
 pub use binder::{Binder, ASSIGN_BATCH};
 pub use error::ClaimError;
 pub use guard::check_claim_allowed;
+pub use sweep::SweepReport;
 
 use crate::model::Usd;
 use crate::server::db::{
     Attendance, Attendee, ClaimStatus, Database, MintedKey, NewReservation, ReserveOutcome,
 };
-use crate::server::guardrail::{ensure_guardrail, EnsureGuardrailError};
+use crate::server::email::{mask_email, same_mailbox};
+use crate::server::lease_heartbeat::Heartbeat;
 use crate::server::openrouter::{utc_timestamp, CreatedKey, NewKey, OpenRouterClient, RetryPolicy};
 use crate::server::registry::Workshop;
+use guardrail_cache::GuardrailCache;
+use orphans::OrphanRemover;
 
 #[derive(Debug, Clone)]
 pub struct MintSettings {
-    /// How long a request may hold a row's mint lease: longer than the slowest mint
-    /// (a few OpenRouter calls with their timeouts and retries).
+    /// How long a row's mint lease lasts without its holder's heartbeat: how long a
+    /// holder that died blocks the row.
     pub lease: Duration,
+    /// How often a living holder renews its lease.
+    pub lease_heartbeat: Duration,
     /// `POST /keys` attempts within one claim; between them, orphans are removed.
     pub create_attempts: u32,
     pub retry: RetryPolicy,
@@ -58,12 +71,18 @@ pub struct MintSettings {
     pub rebind_first_delay: Duration,
     pub rebind_max_delay: Duration,
     pub rebind_attempts: u32,
+    /// A reservation untouched this long with nobody minting it is finished by the sweep.
+    pub sweep_stalled_after: Duration,
+    /// Reservations the sweep finishes per pass, and at once.
+    pub sweep_batch: i64,
+    pub sweep_concurrency: usize,
 }
 
 impl Default for MintSettings {
     fn default() -> Self {
         MintSettings {
-            lease: Duration::from_secs(120),
+            lease: Duration::from_secs(10),
+            lease_heartbeat: Duration::from_secs(3),
             create_attempts: 3,
             retry: RetryPolicy::default(),
             wait_for_other: Duration::from_secs(30),
@@ -72,6 +91,9 @@ impl Default for MintSettings {
             rebind_first_delay: Duration::from_secs(2),
             rebind_max_delay: Duration::from_secs(300),
             rebind_attempts: 12,
+            sweep_stalled_after: Duration::from_secs(5),
+            sweep_batch: 100,
+            sweep_concurrency: 32,
         }
     }
 }
@@ -94,9 +116,8 @@ struct MinterInner {
     client: OpenRouterClient,
     settings: MintSettings,
     binder: Binder,
-    /// Guardrail ids by workshop slug, once ensured. Workshop files change only with a
-    /// deploy (a new process), so an entry never goes stale within a process.
-    guardrails: tokio::sync::Mutex<HashMap<String, String>>,
+    orphans: OrphanRemover,
+    guardrails: GuardrailCache,
     /// Workshops with an automatic rebind scheduled in this process.
     rebinds: Mutex<HashSet<String>>,
     /// Bounds `POST /keys` in flight (see [`MintSettings::calls_kept_for_finishing`]).
@@ -116,11 +137,12 @@ impl Minter {
             .max(1);
         Minter {
             inner: Arc::new(MinterInner {
+                orphans: OrphanRemover::new(client.clone()),
                 database,
                 client,
                 settings,
                 binder,
-                guardrails: tokio::sync::Mutex::new(HashMap::new()),
+                guardrails: GuardrailCache::default(),
                 rebinds: Mutex::new(HashSet::new()),
                 create_permits: tokio::sync::Semaphore::new(creates),
             }),
@@ -129,6 +151,10 @@ impl Minter {
 
     pub fn client(&self) -> &OpenRouterClient {
         &self.inner.client
+    }
+
+    pub fn settings(&self) -> &MintSettings {
+        &self.inner.settings
     }
 
     /// The whole claim for `attendee`. Runs in a task of its own, so a request that
@@ -143,6 +169,7 @@ impl Minter {
         detached(async move { minter.claim_inline(&workshop, &attendee, now).await }).await
     }
 
+    #[tracing::instrument(name = "claim", skip_all, fields(slug = %workshop.slug))]
     async fn claim_inline(
         &self,
         workshop: &Arc<Workshop>,
@@ -173,7 +200,11 @@ impl Minter {
             now: now.timestamp(),
         };
         let row = match database.reserve_claim(&reservation).await? {
-            ReserveOutcome::Reserved(row) | ReserveOutcome::Existing(row) => row,
+            ReserveOutcome::Reserved(row) => row,
+            ReserveOutcome::Existing(row) => {
+                self.check_same_person(&row, attendee).await?;
+                row
+            }
             ReserveOutcome::AttendeesFull => {
                 return Err(ClaimError::AttendeesFull(
                     workshop.max_attendees.unwrap_or(0),
@@ -189,6 +220,31 @@ impl Minter {
                 Ok(row)
             }
             ClaimStatus::Reserved => self.mint(workshop, row, now, true).await,
+        }
+    }
+
+    /// A row found for `attendee`'s mailbox but reserved by another sign-in is theirs only
+    /// if the two verified addresses are provably one mailbox; otherwise its key stays
+    /// with its owner and the caller is told whose sign-in holds it.
+    async fn check_same_person(
+        &self,
+        row: &Attendance,
+        attendee: &Attendee,
+    ) -> Result<(), ClaimError> {
+        if row.user_id == attendee.user_id {
+            return Ok(());
+        }
+        let owner = self.inner.database.find_attendee(&row.user_id).await?;
+        match owner {
+            Some(owner) if same_mailbox(&owner.email, &attendee.email) => Ok(()),
+            Some(owner) => Err(ClaimError::MailboxTaken {
+                provider: owner.auth_provider,
+                masked_email: mask_email(&owner.email),
+            }),
+            None => Err(ClaimError::MailboxTaken {
+                provider: "another provider".into(),
+                masked_email: mask_email(&attendee.email),
+            }),
         }
     }
 
@@ -245,6 +301,7 @@ impl Minter {
     }
 
     /// Steps 3 to 5 for a reserved row, under its lease.
+    #[tracing::instrument(name = "mint", skip_all, fields(slug = %workshop.slug))]
     async fn mint(
         &self,
         workshop: &Arc<Workshop>,
@@ -255,10 +312,15 @@ impl Minter {
         let guardrail_id = self.guardrail_id(workshop, now).await?;
         let database = &self.inner.database;
         let lease = new_lease_token();
-        let at = now.timestamp();
-        let until = at + self.inner.settings.lease.as_secs() as i64;
+        let at = Utc::now().timestamp();
         let Some(taken) = database
-            .take_mint_lease(&row.user_id, &row.workshop_slug, &lease, at, until)
+            .take_mint_lease(
+                &row.user_id,
+                &row.workshop_slug,
+                &lease,
+                at,
+                at + self.lease_secs(),
+            )
             .await?
         else {
             if !may_wait {
@@ -266,11 +328,14 @@ impl Minter {
             }
             return self.wait_for_other(workshop, &row, now).await;
         };
+        let heartbeat = self.renew_mint_lease(&row, &lease);
         let minted = self.mint_under_lease(&row, &lease, taken.attempt, at).await;
+        drop(heartbeat);
         let key_hash = match minted {
             Ok(key_hash) => key_hash,
             Err(error) => {
                 let reason = format!("minting failed: {error}");
+                let at = Utc::now().timestamp();
                 if let Err(db_error) = database
                     .release_mint_lease(&row.user_id, &row.workshop_slug, &lease, &reason, at)
                     .await
@@ -292,6 +357,36 @@ impl Minter {
         self.reload(&row).await
     }
 
+    fn lease_secs(&self) -> i64 {
+        self.inner.settings.lease.as_secs().max(1) as i64
+    }
+
+    /// Keeps the row's mint lease alive while this request works on it.
+    fn renew_mint_lease(&self, row: &Attendance, lease: &str) -> Heartbeat {
+        let database = self.inner.database.clone();
+        let (user_id, slug, lease) = (
+            row.user_id.clone(),
+            row.workshop_slug.clone(),
+            lease.to_string(),
+        );
+        let lease_secs = self.lease_secs();
+        Heartbeat::start(self.inner.settings.lease_heartbeat, move || {
+            let (database, user_id, slug, lease) = (
+                database.clone(),
+                user_id.clone(),
+                slug.clone(),
+                lease.clone(),
+            );
+            async move {
+                let until = Utc::now().timestamp() + lease_secs;
+                database
+                    .renew_mint_lease(&user_id, &slug, &lease, until)
+                    .await
+                    .unwrap_or(true) // a database hiccup: keep trying at the next beat
+            }
+        })
+    }
+
     /// Creates the row's key (after removing leftovers of earlier attempts) and stores
     /// it. Returns the key's hash.
     async fn mint_under_lease(
@@ -302,9 +397,9 @@ impl Minter {
         now: i64,
     ) -> Result<String, ClaimError> {
         if attempt > 1 {
-            orphans::remove_keys_named(&self.inner.client, &row.key_name).await?;
+            self.inner.orphans.remove_keys_named(&row.key_name).await?;
         }
-        let created = self.create_key(row).await?;
+        let (created, outcome_was_unknown) = self.create_key(row).await?;
         let stored = self
             .inner
             .database
@@ -313,7 +408,7 @@ impl Minter {
                 workshop_slug: &row.workshop_slug,
                 lease,
                 hash: &created.key.hash,
-                plaintext: created.plaintext.expose(),
+                plaintext: &created.plaintext,
                 label: &created.key.label,
                 now,
             })
@@ -323,16 +418,20 @@ impl Minter {
         // next attempt removes the key by name before minting.
         if !stored {
             // The lease expired and another request took over: this key must not stay.
-            orphans::remove_key(&self.inner.client, &created.key.hash).await;
+            self.inner.orphans.remove_key(&created.key.hash).await;
             return Err(ClaimError::StillMinting);
+        }
+        if outcome_was_unknown {
+            self.remove_late_duplicates(row.key_name.clone(), created.key.hash.clone());
         }
         Ok(created.key.hash)
     }
 
-    /// `POST /keys`, tried again after transient failures. A failure whose outcome is
-    /// unknown (a 5xx, a timeout, a lost answer) may have created the key, so keys with
-    /// the row's name are removed before the next try and after the last one.
-    async fn create_key(&self, row: &Attendance) -> Result<CreatedKey, ClaimError> {
+    /// `POST /keys`, tried again after failures that may pass. A failure whose outcome
+    /// is unknown (a 5xx, a timeout, a lost answer, a success we could not read) may have
+    /// created the key, so keys with the row's name are removed before the next try and
+    /// after the last one. Returns the key, and whether any attempt's outcome was unknown.
+    async fn create_key(&self, row: &Attendance) -> Result<(CreatedKey, bool), ClaimError> {
         let settings = &self.inner.settings;
         let new_key = NewKey {
             name: row.key_name.clone(),
@@ -341,35 +440,51 @@ impl Minter {
             expires_at: utc_timestamp(row.expires_at),
         };
         let mut attempt = 1;
+        let mut outcome_was_unknown = false;
         loop {
             let created = {
                 let _slot = self.inner.create_permits.acquire().await;
                 self.inner.client.create_key(&new_key).await
             };
             let error = match created {
-                Ok(created) => return Ok(created),
+                Ok(created) => return Ok((created, outcome_was_unknown)),
                 Err(error) => error,
             };
-            let last = !error.is_transient() || attempt >= settings.create_attempts;
-            if !last {
-                tokio::time::sleep(settings.retry.delay(attempt, error.retry_after())).await;
-            }
             if error.outcome_unknown() {
-                let cleaned = orphans::remove_keys_named(&self.inner.client, &row.key_name).await;
+                outcome_was_unknown = true;
+                let cleaned = self.inner.orphans.remove_keys_named(&row.key_name).await;
                 if let Err(cleanup) = cleaned {
                     tracing::warn!(error = %cleanup, "could not look for a lost key yet; the next attempt will");
                     return Err(error.into());
                 }
             }
-            if last {
+            let may_pass = error.is_transient() || error.outcome_unknown();
+            if !may_pass || attempt >= settings.create_attempts {
                 return Err(error.into());
             }
+            tokio::time::sleep(settings.retry.delay(attempt, error.retry_after())).await;
             attempt += 1;
         }
     }
 
+    /// A create that timed out may still be applied by OpenRouter after a later attempt
+    /// succeeded: once such a call can no longer be in flight, any other key with the
+    /// row's name is removed, in the background.
+    fn remove_late_duplicates(&self, name: String, kept_hash: String) {
+        let (orphans, wait) = (self.inner.orphans.clone(), self.inner.client.timeout() * 2);
+        tokio::spawn(
+            async move {
+                tokio::time::sleep(wait).await;
+                if let Err(error) = orphans.remove_keys_named_except(&name, &kept_hash).await {
+                    tracing::warn!(%error, "could not check for a late duplicate key");
+                }
+            }
+            .instrument(tracing::Span::current()),
+        );
+    }
+
     /// Another request holds the lease: wait until it stores the key, or take over if it
-    /// gave up.
+    /// gave up or died.
     async fn wait_for_other(
         &self,
         workshop: &Arc<Workshop>,
@@ -388,7 +503,7 @@ impl Minter {
             }
             let lease_free = current
                 .mint_lease_until
-                .is_none_or(|until| until <= now.timestamp());
+                .is_none_or(|until| until <= Utc::now().timestamp());
             if lease_free {
                 return Box::pin(self.mint(workshop, current, now, false)).await;
             }
@@ -398,28 +513,22 @@ impl Minter {
         }
     }
 
-    /// The workshop's guardrail id, ensured once per process. A transient failure is
-    /// tried once more: a lost answer to `POST /guardrails` is then adopted by name.
     async fn guardrail_id(
         &self,
         workshop: &Workshop,
         now: DateTime<Utc>,
     ) -> Result<String, ClaimError> {
-        let mut known = self.inner.guardrails.lock().await;
-        if let Some(id) = known.get(&workshop.slug) {
-            return Ok(id.clone());
-        }
-        let (database, client) = (&self.inner.database, &self.inner.client);
-        let id = match ensure_guardrail(database, client, workshop, now.timestamp()).await {
-            Err(EnsureGuardrailError::OpenRouter(error)) if error.is_transient() => {
-                let wait = self.inner.settings.retry.delay(1, error.retry_after());
-                tokio::time::sleep(wait).await;
-                ensure_guardrail(database, client, workshop, now.timestamp()).await?
-            }
-            other => other?,
-        };
-        known.insert(workshop.slug.clone(), id.clone());
-        Ok(id)
+        let inner = &self.inner;
+        inner
+            .guardrails
+            .id(
+                &inner.database,
+                &inner.client,
+                inner.settings.retry,
+                workshop,
+                now.timestamp(),
+            )
+            .await
     }
 
     /// Retries the workshop's unbound keys in the background with backoff, once per
@@ -435,27 +544,29 @@ impl Minter {
             return;
         }
         let minter = self.clone();
-        tokio::spawn(async move {
-            let settings = &minter.inner.settings;
-            let mut delay = settings.rebind_first_delay;
-            for _ in 0..settings.rebind_attempts {
-                tokio::time::sleep(delay).await;
-                match minter.bind_unbound(&workshop, Utc::now()).await {
-                    Ok(report) if report.still_unbound == 0 => break,
-                    Ok(_) => {}
-                    Err(error) => {
-                        tracing::warn!(%error, slug = %workshop.slug, "automatic rebind failed")
+        let span = tracing::info_span!("rebind", slug = %workshop.slug);
+        tokio::spawn(
+            async move {
+                let settings = &minter.inner.settings;
+                let mut delay = settings.rebind_first_delay;
+                for _ in 0..settings.rebind_attempts {
+                    tokio::time::sleep(delay).await;
+                    match minter.bind_unbound(&workshop, Utc::now()).await {
+                        Ok(report) if report.still_unbound == 0 => break,
+                        Ok(_) => {}
+                        Err(error) => tracing::warn!(%error, "automatic rebind failed"),
                     }
+                    delay = (delay * 2).min(settings.rebind_max_delay);
                 }
-                delay = (delay * 2).min(settings.rebind_max_delay);
+                minter
+                    .inner
+                    .rebinds
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&workshop.slug);
             }
-            minter
-                .inner
-                .rebinds
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&workshop.slug);
-        });
+            .instrument(span),
+        );
     }
 
     async fn reload(&self, row: &Attendance) -> Result<Attendance, ClaimError> {
@@ -472,7 +583,8 @@ impl Minter {
 async fn detached<T: Send + 'static>(
     work: impl std::future::Future<Output = Result<T, ClaimError>> + Send + 'static,
 ) -> Result<T, ClaimError> {
-    tokio::spawn(work)
+    // The task keeps the request's span, so its lines carry the request id and slug.
+    tokio::spawn(work.instrument(tracing::Span::current()))
         .await
         .unwrap_or_else(|error| Err(ClaimError::Crashed(error.to_string())))
 }

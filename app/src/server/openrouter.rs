@@ -1,10 +1,13 @@
 //! The OpenRouter Management API client (server only): typed calls for keys, guardrails
 //! and key assignments; one shared HTTP client with timeouts; the management key held in
-//! a [`Secret`]; a bound on concurrent calls; and retries with backoff and jitter for
-//! 429, 5xx and timeouts — on calls that are safe to repeat only. `POST /keys` and
-//! `POST /guardrails` are never repeated here: a lost answer may mean the thing exists,
-//! and only the caller (the mint, reconciling by name) can find out safely.
+//! a [`Secret`]; a bound on concurrent calls; retries with backoff and jitter for 429,
+//! 5xx and timeouts — on calls that are safe to repeat only; and a circuit breaker
+//! ([`breaker`]) so a failing OpenRouter is answered at once instead of waited for.
+//! `POST /keys` and `POST /guardrails` are never repeated here: a lost answer may mean
+//! the thing exists, and only the caller (the mint, reconciling by name) can find out
+//! safely.
 
+mod breaker;
 mod error;
 mod retry;
 mod wire;
@@ -18,6 +21,7 @@ use tokio::sync::Semaphore;
 
 use crate::server::secret::Secret;
 
+pub use breaker::BreakerSettings;
 pub use error::OpenRouterError;
 pub use retry::RetryPolicy;
 pub use wire::{
@@ -40,6 +44,7 @@ pub struct ClientSettings {
     /// Calls in flight towards OpenRouter at once, across all claims.
     pub max_concurrent_calls: usize,
     pub retry: RetryPolicy,
+    pub breaker: BreakerSettings,
 }
 
 impl ClientSettings {
@@ -47,9 +52,10 @@ impl ClientSettings {
         ClientSettings {
             base_url: base_url.trim_end_matches('/').to_string(),
             management_key,
-            timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(5),
             max_concurrent_calls: 16,
             retry: RetryPolicy::default(),
+            breaker: BreakerSettings::default(),
         }
     }
 }
@@ -59,6 +65,7 @@ pub struct OpenRouterClient {
     http: reqwest::Client,
     settings: Arc<ClientSettings>,
     permits: Arc<Semaphore>,
+    breaker: Arc<breaker::CircuitBreaker>,
 }
 
 /// Whether a call may be sent again after a transient failure.
@@ -82,11 +89,18 @@ impl OpenRouterClient {
                 message: error.to_string(),
             })?;
         let permits = Arc::new(Semaphore::new(settings.max_concurrent_calls.max(1)));
+        let breaker = Arc::new(breaker::CircuitBreaker::new(settings.breaker));
         Ok(OpenRouterClient {
             http,
             settings: Arc::new(settings),
             permits,
+            breaker,
         })
+    }
+
+    /// How long one attempt may take.
+    pub fn timeout(&self) -> Duration {
+        self.settings.timeout
     }
 
     pub fn max_concurrent_calls(&self) -> usize {
@@ -107,7 +121,7 @@ impl OpenRouterClient {
             .await?;
         Ok(CreatedKey {
             key: created.data,
-            plaintext: Secret::new(created.key),
+            plaintext: created.key,
         })
     }
 
@@ -152,6 +166,30 @@ impl OpenRouterClient {
             .call(Method::DELETE, &path, &[], None::<&()>, Repeat::Safe)
             .await;
         Ok(not_found_as_none(deleted)?.is_some())
+    }
+
+    /// Demo mode only: spends `usd` on key `hash` through the in-repo simulator's own
+    /// route, `POST /_simulator/keys/{hash}/usage` beside its `/api/v1` (OpenRouter has
+    /// no such thing). Not retried, not counted by the breaker.
+    pub async fn add_simulated_usage(&self, hash: &str, usd: f64) -> Result<(), OpenRouterError> {
+        let root = self
+            .settings
+            .base_url
+            .strip_suffix("/api/v1")
+            .unwrap_or(&self.settings.base_url);
+        let path = format!("/_simulator/keys/{}/usage", path_segment(hash));
+        let response = self
+            .http
+            .post(format!("{root}{path}"))
+            .bearer_auth(self.settings.management_key.expose())
+            .json(&serde_json::json!({ "usd": usd }))
+            .send()
+            .await
+            .map_err(|error| transport_error("POST", &path, &error))?;
+        if !response.status().is_success() {
+            return Err(api_error("POST", &path, response).await);
+        }
+        Ok(())
     }
 
     // Guardrails.
@@ -291,9 +329,11 @@ impl OpenRouterClient {
         loop {
             let result = self.attempt(&method, path, query, body).await;
             match result {
+                // A call that is safe to repeat is repeated whenever repeating may help:
+                // a transient failure, or an answer we could not read.
                 Err(error)
                     if repeat == Repeat::Safe
-                        && error.is_transient()
+                        && (error.is_transient() || error.outcome_unknown())
                         && attempt < policy.max_attempts =>
                 {
                     let wait = policy.delay(attempt, error.retry_after());
@@ -306,6 +346,8 @@ impl OpenRouterClient {
         }
     }
 
+    /// One attempt, with the breaker consulted before and told after.
+    #[tracing::instrument(level = "debug", name = "openrouter", skip_all, fields(method = method_name(method), path = path))]
     async fn attempt<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         method: &Method,
@@ -314,6 +356,9 @@ impl OpenRouterClient {
         body: Option<&B>,
     ) -> Result<T, OpenRouterError> {
         let method_name = method_name(method);
+        self.breaker
+            .check()
+            .map_err(|retry_in| OpenRouterError::Unavailable { retry_in })?;
         // The permit is held for the whole round trip, so the bound is on calls in flight.
         let _permit = self
             .permits
@@ -324,6 +369,33 @@ impl OpenRouterClient {
                 path: path.to_string(),
                 message: "the client is shutting down".into(),
             })?;
+        // The breaker may have opened while this call waited for a slot.
+        self.breaker
+            .check()
+            .map_err(|retry_in| OpenRouterError::Unavailable { retry_in })?;
+        let started = std::time::Instant::now();
+        let result = self.send::<B, T>(method, path, query, body).await;
+        match &result {
+            Err(error) if error.is_outage() => self.breaker.record_failure(),
+            Err(OpenRouterError::Api { status: 429, .. }) => {}
+            _ => self.breaker.record_success(),
+        }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            ok = result.is_ok(),
+            "OpenRouter call"
+        );
+        result
+    }
+
+    async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<T, OpenRouterError> {
+        let method_name = method_name(method);
         let url = format!("{}{path}", self.settings.base_url);
         let mut request = self
             .http

@@ -6,6 +6,8 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use crate::server::claims::RefreshLimiter;
+use crate::server::clock::WorkshopClock;
 use crate::server::db::Database;
 use crate::server::mint::Minter;
 use crate::server::registry::Registry;
@@ -20,13 +22,23 @@ pub struct AppState {
     /// Shown as a banner on every page; see README "Demo mode".
     pub demo_mode: bool,
     pub session_cookie: SessionCookie,
-    /// Normalised emails of the global admins (`ADMIN_EMAILS`).
+    /// Exact, lowercased addresses of the global admins (`ADMIN_EMAILS`).
     pub admin_emails: Arc<Vec<String>>,
     /// Which ways to sign in the sign-in page offers.
     pub sign_in_methods: SignInMethods,
     /// Claims: reserve, mint, bind (holds the OpenRouter client and its management key).
     pub minter: Minter,
     pub usage_sync: UsageSyncer,
+    /// This instance's name (`host:pid`) in the leases of background work.
+    #[from_ref(skip)]
+    pub instance: String,
+    /// `PUBLIC_URL`, or the bound address when unset: where links to the site point.
+    #[from_ref(skip)]
+    pub public_url: String,
+    /// Now, for workshop windows and key expiry (movable in demo mode only).
+    pub clock: WorkshopClock,
+    /// The per-key limit on "refresh my usage".
+    pub usage_refreshes: Arc<RefreshLimiter>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -8,6 +8,7 @@ use crate::model::WorkshopTime;
 pub fn workshop_time(instant: DateTime<Utc>, zone: Tz) -> WorkshopTime {
     WorkshopTime {
         utc: instant.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        unix: instant.timestamp(),
         in_workshop_zone: instant
             .with_timezone(&zone)
             .format("%a %-d %b %Y, %H:%M %Z")

@@ -66,7 +66,8 @@ pub async fn sync_usage(
     })
 }
 
-fn figures_of(key: &Key) -> KeyFigures {
+/// One key's figures as the database stores them.
+pub fn figures_of(key: &Key) -> KeyFigures {
     let micros = |dollars: f64| Usd::from_dollars((dollars * 1e6).round() / 1e6).map(Usd::micros);
     KeyFigures {
         hash: key.hash.clone(),

@@ -3,8 +3,11 @@
 //! distinct attendees per shape and fires their claims all at once (burst) and at a
 //! steady rate (paced). For each shape it prints successes, duplicates, claim latency
 //! percentiles, OpenRouter calls per claim, claims per second and peak server memory.
+//! Then it seeds `--admin-rows` claims (2,000 by default) into one workshop and times
+//! the organiser's queries over them.
 //! Exits 1 if any claim failed or any key was duplicated, 2 if the run itself failed.
 
+mod admin;
 mod attendees;
 mod claims;
 mod memory;
@@ -53,11 +56,12 @@ async fn run() -> Result<bool> {
         Command::Run(options) => options,
     };
     let http = http_client()?;
-    let slugs: Vec<String> = options
+    let mut slugs: Vec<String> = options
         .shapes
         .iter()
         .map(|shape| shape.workshop_slug())
         .collect();
+    slugs.push(admin::SLUG.to_string());
     let setup = ServerSetup {
         binary: &options.server_binary,
         repo_root: &repo_root,
@@ -73,6 +77,11 @@ async fn run() -> Result<bool> {
         let report = run_shape(shape, &options, &server).await?;
         report.print();
         clean &= report.is_clean();
+    }
+    if options.admin_rows > 0 {
+        admin::run(&server.base_url, options.admin_rows)
+            .await?
+            .print();
     }
     server.stop().await?;
     Ok(clean)

@@ -17,6 +17,9 @@ options:
   --latency-ms L       simulator latency added to every OpenRouter call (default 0)
   --rate R             claims per second in the paced shape (default 20)
   --shapes LIST        comma-separated: burst, paced (default burst,paced)
+  --admin-rows N       claims seeded into one workshop, then the organiser's table
+                       (search, filter, sort, pages), figures and CSV export are
+                       timed over them (default 2000; 0 skips it)
   --server PATH        server binary (default target/release/server)
   --database-url URL   database for the server, e.g. a fresh postgres:// database
                        (default: a SQLite file in a temporary folder)
@@ -53,6 +56,8 @@ pub struct Options {
     pub shapes: Vec<Shape>,
     pub server_binary: PathBuf,
     pub database_url: Option<String>,
+    /// Claims in the admin workshop whose queries are timed; 0 skips that part.
+    pub admin_rows: usize,
 }
 
 pub enum Command {
@@ -68,6 +73,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, repo_root: &Path) -> Result
         shapes: vec![Shape::Burst, Shape::Paced],
         server_binary: repo_root.join("target/release/server"),
         database_url: None,
+        admin_rows: 2000,
     };
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
@@ -84,6 +90,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, repo_root: &Path) -> Result
             "--shapes" => options.shapes = shapes(&value)?,
             "--server" => options.server_binary = PathBuf::from(value),
             "--database-url" => options.database_url = Some(value),
+            "--admin-rows" => options.admin_rows = number(&flag, &value)?,
             _ => bail!("unknown option `{flag}` (see --help)"),
         }
     }
@@ -145,6 +152,7 @@ mod tests {
         assert_eq!(options.latency_ms, 0);
         assert_eq!(options.rate_per_second, 20.0);
         assert_eq!(options.shapes, [Shape::Burst, Shape::Paced]);
+        assert_eq!(options.admin_rows, 2000);
         assert_eq!(
             options.server_binary,
             Path::new("/repo/target/release/server")

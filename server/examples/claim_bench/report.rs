@@ -145,6 +145,15 @@ impl ShapeReport {
                 &by_route
             },
         );
+        // Looking for keys whose answer was lost pages through the whole account; these
+        // are shared between claims failing together (the usage sync lists too, once a
+        // minute at most).
+        let count = |route: &str| self.facts.calls.get(route).copied().unwrap_or(0);
+        println!(
+            "cleanup calls: GET /keys {} (pages listed), DELETE /keys/{{hash}} {}",
+            count("GET /keys"),
+            count("DELETE /keys/{hash}"),
+        );
     }
 
     fn print_throughput(&self) {

@@ -147,7 +147,9 @@ fn write_workshops(data_dir: &Path, slugs: &[String]) -> Result<PathBuf> {
              claims_close_at: 2099-01-01T00:00:00Z\n\
              key_limit_usd: 1\n\
              limit_usd: 100000\n\
-             allowed_models: [openai/gpt-5-nano]\n"
+             allowed_models: [openai/gpt-5-nano]\n\
+             admins: [{}]\n",
+            crate::admin::ORGANISER
         );
         std::fs::write(&path, content)
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -5,41 +5,43 @@
 use axum::{extract::State, http::HeaderMap, response::Response, Extension, Form};
 use serde::Deserialize;
 
-use app::server::email::normalize_email;
+use app::server::email::exact_address;
 use app::server::state::AppState;
 
-use super::flow::{self, VerifiedIdentity};
-use super::{safe_next_path, SignInError, SignInProviders};
+use super::flow::{self, SignInIntent, StartRequest, VerifiedIdentity};
+use super::{SignInError, SignInProviders};
 
 #[derive(Deserialize)]
 pub struct DemoSignIn {
     name: String,
     email: String,
-    next: Option<String>,
+    /// Where to go, and (from a workshop page) what to claim on the way.
+    #[serde(flatten)]
+    start: StartRequest,
 }
 
-/// `POST /auth/demo`.
+/// `POST /auth/demo`: signs in, and with `claim=<slug>` claims in the same step.
 pub async fn sign_in(
     State(app): State<AppState>,
     Extension(providers): Extension<SignInProviders>,
     headers: HeaderMap,
     Form(form): Form<DemoSignIn>,
 ) -> Response {
-    let next = safe_next_path(form.next.as_deref());
+    let intent = SignInIntent::from_form(&app, &form.start);
     if !providers.demo {
-        return SignInError::NotEnabled.into_redirect("demo", &next);
+        return SignInError::NotEnabled.into_redirect("demo", &intent.next);
     }
-    let Some(normalized) = normalize_email(&form.email) else {
+    let Some(address) = exact_address(&form.email) else {
         return SignInError::InvalidToken("the demo form's email is not an address".into())
-            .into_redirect("demo", &next);
+            .into_redirect("demo", &intent.next);
     };
     let identity = VerifiedIdentity {
         provider: "demo",
-        subject: normalized,
+        subject: address,
         email: form.email.trim().to_string(),
         display_name: Some(form.name.trim().chars().take(80).collect()),
     };
-    flow::complete(&app, &headers, identity, &next)
+    flow::complete(&app, &headers, identity, &intent)
         .await
-        .unwrap_or_else(|error| error.into_redirect("demo", &next))
+        .unwrap_or_else(|error| error.into_redirect("demo", &intent.next))
 }

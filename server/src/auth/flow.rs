@@ -7,10 +7,12 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use app::server::db::{LoginAttempt, SignedInAttendee};
+use app::local_path::safe_next_path;
+use app::server::db::{Attendee, LoginAttempt, SignedInAttendee};
 use app::server::email::normalize_email;
 use app::server::session::{cookie_value, end_session, hash_token, new_token, start_session};
 use app::server::state::AppState;
+use app::server::telemetry::short_id;
 
 use std::future::Future;
 
@@ -22,6 +24,9 @@ use super::SignInError;
 const LOGIN_COOKIE: &str = "wkm_login";
 /// A sign-in must come back from the provider within this time.
 pub const LOGIN_ATTEMPT_MAX_AGE_SECONDS: i64 = 600;
+/// Sign-ins in flight at once, across all browsers: far above a room arriving in one
+/// minute, far below what a flood of anonymous starts could otherwise pile up.
+pub const MAX_PENDING_LOGIN_ATTEMPTS: i64 = 5_000;
 
 /// What a provider vouches for, after all of its checks passed.
 #[derive(Debug, Clone)]
@@ -39,25 +44,102 @@ pub struct Started {
     pub cookie: String,
 }
 
+/// What a sign-in start asks: where to go afterwards, and — only from a form post, never
+/// from a link — a workshop to claim at once ("Sign in and claim") with the marketing
+/// choice ticked next to it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StartRequest {
+    next: Option<String>,
+    claim: Option<String>,
+    marketing_opt_in: Option<String>,
+}
+
+impl StartRequest {
+    pub fn next(&self) -> Option<&str> {
+        self.next.as_deref()
+    }
+}
+
+/// Where a sign-in leads, checked: a local path, and a workshop that exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInIntent {
+    pub next: String,
+    pub claim_slug: Option<String>,
+    pub marketing_opt_in: bool,
+}
+
+impl SignInIntent {
+    /// A plain sign-in that returns to `next` (a link's query: never a claim).
+    pub fn plain(next: Option<&str>) -> Self {
+        SignInIntent {
+            next: safe_next_path(next),
+            claim_slug: None,
+            marketing_opt_in: false,
+        }
+    }
+
+    /// From a "Sign in and claim" form post. An unknown workshop is no claim.
+    pub fn from_form(app: &AppState, form: &StartRequest) -> Self {
+        let claim_slug = form
+            .claim
+            .as_deref()
+            .filter(|slug| app.registry.get(slug).is_some())
+            .map(str::to_string);
+        let next = match (&claim_slug, form.next.as_deref()) {
+            (_, Some(next)) => safe_next_path(Some(next)),
+            (Some(slug), None) => format!("/w/{slug}"),
+            (None, None) => "/".to_string(),
+        };
+        SignInIntent {
+            next,
+            marketing_opt_in: claim_slug.is_some()
+                && form
+                    .marketing_opt_in
+                    .as_deref()
+                    .is_some_and(|value| !value.is_empty()),
+            claim_slug,
+        }
+    }
+
+    fn from_attempt(attempt: &LoginAttempt) -> Self {
+        SignInIntent {
+            next: safe_next_path(Some(&attempt.next_path)),
+            claim_slug: attempt.claim_slug.clone(),
+            marketing_opt_in: attempt.marketing_opt_in == 1,
+        }
+    }
+}
+
 /// Records a sign-in about to leave for the provider; returns the `state` to send and
-/// the cookie that must come back with it.
+/// the cookie that must come back with it. The browser's previous attempt, if its cookie
+/// names one, is replaced: one sign-in in flight per browser.
 pub async fn begin(
     app: &AppState,
+    headers: &HeaderMap,
     provider: &str,
     pkce_verifier: String,
     nonce: Option<String>,
-    next_path: String,
+    intent: &SignInIntent,
 ) -> Result<Started, SignInError> {
     let state = new_token();
     let attempt = LoginAttempt {
         provider: provider.to_string(),
         pkce_verifier,
         nonce,
-        next_path,
+        next_path: intent.next.clone(),
         created_at: now(),
+        claim_slug: intent.claim_slug.clone(),
+        marketing_opt_in: i64::from(intent.marketing_opt_in),
     };
+    let previous = cookie_value(headers, LOGIN_COOKIE).map(|state| hash_token(&state));
     app.database
-        .insert_login_attempt(&hash_token(&state), &attempt)
+        .insert_login_attempt(
+            &hash_token(&state),
+            &attempt,
+            previous.as_deref(),
+            attempt.created_at - LOGIN_ATTEMPT_MAX_AGE_SECONDS,
+            MAX_PENDING_LOGIN_ATTEMPTS,
+        )
         .await
         .map_err(|error| SignInError::Internal(error.to_string()))?;
     let cookie = app
@@ -121,7 +203,8 @@ where
         Ok(attempt) => attempt,
         Err(error) => return error.into_redirect(provider, "/"),
     };
-    let next = attempt.next_path.clone();
+    let intent = SignInIntent::from_attempt(&attempt);
+    let next = intent.next.clone();
     let result = async {
         if let Some(error) = query.error {
             return Err(if error == "access_denied" {
@@ -134,20 +217,20 @@ where
             .code
             .ok_or_else(|| SignInError::InvalidToken("no code in the callback".into()))?;
         let identity = verify(code, attempt).await?;
-        complete(app, headers, identity, &next).await
+        complete(app, headers, identity, &intent).await
     }
     .await;
     result.unwrap_or_else(|error| error.into_redirect(provider, &next))
 }
 
-/// Records the attendee, starts a fresh session and sends the browser on. Any session
-/// the browser already had is ended first: a session id is never carried across a
-/// sign-in (session fixation).
+/// Records the attendee, starts a fresh session, makes the claim the sign-in was started
+/// for (if any), and sends the browser on. Any session the browser already had is ended
+/// first: a session id is never carried across a sign-in (session fixation).
 pub async fn complete(
     app: &AppState,
     headers: &HeaderMap,
     identity: VerifiedIdentity,
-    next_path: &str,
+    intent: &SignInIntent,
 ) -> Result<Response, SignInError> {
     let email_normalized = normalize_email(&identity.email).ok_or_else(|| {
         SignInError::InvalidToken(format!("unusable email from {}", identity.provider))
@@ -165,7 +248,8 @@ pub async fn complete(
         .delete_expired_sign_in_state(now, LOGIN_ATTEMPT_MAX_AGE_SECONDS)
         .await
         .map_err(internal)?;
-    app.database
+    let signed_in = app
+        .database
         .upsert_attendee(&attendee, now)
         .await
         .map_err(internal)?;
@@ -175,15 +259,40 @@ pub async fn complete(
     let token = start_session(&app.database, &attendee.user_id, now)
         .await
         .map_err(internal)?;
-    tracing::info!(user_id = %attendee.user_id, provider = identity.provider, "signed in");
+    tracing::info!(user = %short_id(&attendee.user_id), provider = identity.provider, "signed in");
+    if let Some(slug) = &intent.claim_slug {
+        claim_on_arrival(app, signed_in, slug, intent.marketing_opt_in).await;
+    }
 
-    let mut response = Redirect::to(next_path).into_response();
+    let mut response = Redirect::to(&intent.next).into_response();
     append_cookie(&mut response, &app.session_cookie.set(&token));
     append_cookie(
         &mut response,
         &app.session_cookie.build(LOGIN_COOKIE, "", 0),
     );
     Ok(response)
+}
+
+/// "Sign in and claim": the claim runs before the browser lands on the workshop page, so
+/// the page opens with the key. A refusal (sold out, another domain, OpenRouter down) is
+/// not a sign-in failure: the page shows it, and a kept place is finished by the sweep.
+async fn claim_on_arrival(app: &AppState, attendee: Attendee, slug: &str, marketing_opt_in: bool) {
+    let Some(workshop) = app.registry.get(slug) else {
+        return;
+    };
+    if marketing_opt_in && workshop.marketing_opt_in_text.is_some() {
+        if let Err(error) = app
+            .database
+            .set_marketing_opt_in(&attendee.user_id, Some(slug), now())
+            .await
+        {
+            tracing::error!(%error, "recording a marketing opt-in failed");
+        }
+    }
+    tracing::Span::current().record("slug", slug);
+    if let Err(error) = app.minter.claim(workshop, attendee, app.clock.now()).await {
+        tracing::info!(%error, "the claim made with the sign-in did not end with a key");
+    }
 }
 
 /// `POST /auth/signout`: ends the session in the database and clears the cookie.

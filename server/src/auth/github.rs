@@ -8,7 +8,7 @@ use axum::{
     extract::{Query, State},
     http::HeaderMap,
     response::Response,
-    Extension,
+    Extension, Form,
 };
 use oauth2::basic::BasicClient;
 use oauth2::{
@@ -20,8 +20,8 @@ use serde::Deserialize;
 use app::server::secret::Secret;
 use app::server::state::AppState;
 
-use super::flow::{self, VerifiedIdentity};
-use super::{safe_next_path, SignInError, SignInProviders};
+use super::flow::{self, SignInIntent, StartRequest, VerifiedIdentity};
+use super::{SignInError, SignInProviders};
 
 pub struct GitHubSignIn {
     client_id: String,
@@ -121,30 +121,47 @@ impl GitHubSignIn {
     }
 }
 
-#[derive(Deserialize)]
-pub struct StartQuery {
-    next: Option<String>,
-}
-
 /// `GET /auth/github/start?next=/w/<slug>`: off to GitHub.
 pub async fn start(
     State(app): State<AppState>,
     Extension(providers): Extension<SignInProviders>,
-    Query(query): Query<StartQuery>,
+    headers: HeaderMap,
+    Query(query): Query<StartRequest>,
 ) -> Response {
-    let next = safe_next_path(query.next.as_deref());
-    let Some(github) = providers.github else {
-        return SignInError::NotEnabled.into_redirect("github", &next);
+    let intent = SignInIntent::plain(query.next());
+    start_with(&app, &providers, &headers, intent).await
+}
+
+/// `POST /auth/github/start` from a workshop page: sign in, and claim on the way back.
+pub async fn start_and_claim(
+    State(app): State<AppState>,
+    Extension(providers): Extension<SignInProviders>,
+    headers: HeaderMap,
+    Form(form): Form<StartRequest>,
+) -> Response {
+    let intent = SignInIntent::from_form(&app, &form);
+    start_with(&app, &providers, &headers, intent).await
+}
+
+async fn start_with(
+    app: &AppState,
+    providers: &SignInProviders,
+    headers: &HeaderMap,
+    intent: SignInIntent,
+) -> Response {
+    let Some(github) = &providers.github else {
+        return SignInError::NotEnabled.into_redirect("github", &intent.next);
     };
     let result = async {
         let client = github.client()?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let started = flow::begin(
-            &app,
+            app,
+            headers,
             "github",
             verifier.secret().clone(),
             None,
-            next.clone(),
+            &intent,
         )
         .await?;
         let state = started.state.clone();
@@ -157,7 +174,7 @@ pub async fn start(
         Ok::<_, SignInError>(flow::redirect_with_cookie(url.as_str(), &started.cookie))
     }
     .await;
-    result.unwrap_or_else(|error| error.into_redirect("github", &next))
+    result.unwrap_or_else(|error| error.into_redirect("github", &intent.next))
 }
 
 /// `GET /auth/github/callback`: back from the provider with a code (or an error).

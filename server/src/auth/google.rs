@@ -8,21 +8,20 @@ use axum::{
     extract::{Query, State},
     http::HeaderMap,
     response::Response,
-    Extension,
+    Extension, Form,
 };
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
-use serde::Deserialize;
 use tokio::sync::RwLock;
 
 use app::server::secret::Secret;
 use app::server::state::AppState;
 
-use super::flow::{self, VerifiedIdentity};
-use super::{safe_next_path, SignInError, SignInProviders};
+use super::flow::{self, SignInIntent, StartRequest, VerifiedIdentity};
+use super::{SignInError, SignInProviders};
 
 /// Provider metadata (endpoints and signing keys) is fetched once and reused for this
 /// long, so a room of attendees signing in does not hammer the discovery endpoint.
@@ -102,41 +101,59 @@ impl GoogleSignIn {
     }
 }
 
-#[derive(Deserialize)]
-pub struct StartQuery {
-    next: Option<String>,
-}
-
 /// `GET /auth/google/start?next=/w/<slug>`: off to Google.
 pub async fn start(
     State(app): State<AppState>,
     Extension(providers): Extension<SignInProviders>,
-    Query(query): Query<StartQuery>,
+    headers: HeaderMap,
+    Query(query): Query<StartRequest>,
 ) -> Response {
-    let next = safe_next_path(query.next.as_deref());
-    let Some(google) = providers.google else {
-        return SignInError::NotEnabled.into_redirect("google", &next);
+    let intent = SignInIntent::plain(query.next());
+    start_with(&app, &providers, &headers, intent).await
+}
+
+/// `POST /auth/google/start` from a workshop page: sign in, and claim on the way back.
+pub async fn start_and_claim(
+    State(app): State<AppState>,
+    Extension(providers): Extension<SignInProviders>,
+    headers: HeaderMap,
+    Form(form): Form<StartRequest>,
+) -> Response {
+    let intent = SignInIntent::from_form(&app, &form);
+    start_with(&app, &providers, &headers, intent).await
+}
+
+async fn start_with(
+    app: &AppState,
+    providers: &SignInProviders,
+    headers: &HeaderMap,
+    intent: SignInIntent,
+) -> Response {
+    let Some(google) = &providers.google else {
+        return SignInError::NotEnabled.into_redirect("google", &intent.next);
     };
-    match begin(&app, &google, next.clone()).await {
+    match begin(app, headers, google, &intent).await {
         Ok(response) => response,
-        Err(error) => error.into_redirect("google", &next),
+        Err(error) => error.into_redirect("google", &intent.next),
     }
 }
 
 async fn begin(
     app: &AppState,
+    headers: &HeaderMap,
     google: &GoogleSignIn,
-    next: String,
+    intent: &SignInIntent,
 ) -> Result<Response, SignInError> {
     let client = google.client().await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let nonce = Nonce::new_random();
     let started = flow::begin(
         app,
+        headers,
         "google",
         verifier.secret().clone(),
         Some(nonce.secret().clone()),
-        next,
+        intent,
     )
     .await?;
     let state = started.state.clone();

@@ -1,3 +1,6 @@
+//! Configuration from the environment: demo mode, a complete or refused real setup,
+//! and every variable's default and error.
+
 use super::*;
 use std::collections::HashMap;
 

@@ -2,35 +2,8 @@
 //! reservation of a claim to its key, binding and usage.
 
 use super::{take_lock_row, Database, DbError};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimStatus {
-    /// The row exists but no key is stored yet (mint pending, failed or interrupted).
-    Reserved,
-    /// The key is stored but not yet assigned to the workshop guardrail ("unbound").
-    Minted,
-    /// The key is stored and assigned to the guardrail.
-    Bound,
-}
-
-impl ClaimStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClaimStatus::Reserved => "reserved",
-            ClaimStatus::Minted => "minted",
-            ClaimStatus::Bound => "bound",
-        }
-    }
-
-    fn parse(text: &str) -> ClaimStatus {
-        match text {
-            "minted" => ClaimStatus::Minted,
-            "bound" => ClaimStatus::Bound,
-            // The CHECK constraint allows nothing else.
-            _ => ClaimStatus::Reserved,
-        }
-    }
-}
+use crate::model::ClaimStatus;
+use crate::server::secret::Secret;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Attendance {
@@ -40,7 +13,8 @@ pub struct Attendance {
     pub key_name: String,
     claim_status: String,
     pub or_key_hash: Option<String>,
-    pub or_key_plaintext: Option<String>,
+    /// The key itself, shown only to its owner; redacted in `Debug`.
+    pub or_key_plaintext: Option<Secret>,
     pub key_label: Option<String>,
     pub limit_usd_micros: i64,
     pub expires_at: i64,
@@ -63,7 +37,8 @@ pub struct Attendance {
 
 impl Attendance {
     pub fn status(&self) -> ClaimStatus {
-        ClaimStatus::parse(&self.claim_status)
+        // The CHECK constraint allows nothing else.
+        ClaimStatus::parse(&self.claim_status).unwrap_or(ClaimStatus::Reserved)
     }
 }
 
@@ -214,6 +189,17 @@ impl Database {
             .bind(email_normalized)
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    /// How many claims a workshop has, and the sum of their per-key limits.
+    pub async fn workshop_totals(&self, workshop_slug: &str) -> Result<(i64, i64), DbError> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(limit_usd_micros), 0) AS BIGINT)
+             FROM workshop_attendance WHERE workshop_slug = $1",
+        )
+        .bind(workshop_slug)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// Keys stored but not yet assigned to the guardrail, oldest first.

@@ -21,10 +21,22 @@ pub struct Attendee {
     pub auth_provider: String,
     pub first_seen_at: i64,
     pub last_seen_at: i64,
+    /// The seed's marketing opt-in: 1 when given, when, and at which workshop.
+    pub marketing_opted_in: i64,
+    pub marketing_opted_in_at: Option<i64>,
+    pub marketing_opted_in_workshop: Option<String>,
 }
 
-const ATTENDEE_COLUMNS: &str =
-    "user_id, email, email_normalized, display_name, auth_provider, first_seen_at, last_seen_at";
+impl Attendee {
+    /// Whether this person opted in to marketing from workshop `slug`.
+    pub fn opted_in_from(&self, slug: &str) -> bool {
+        self.marketing_opted_in == 1 && self.marketing_opted_in_workshop.as_deref() == Some(slug)
+    }
+}
+
+pub(super) const ATTENDEE_COLUMNS: &str =
+    "user_id, email, email_normalized, display_name, auth_provider, first_seen_at, last_seen_at, \
+     marketing_opted_in, marketing_opted_in_at, marketing_opted_in_workshop";
 
 impl Database {
     /// Inserts the attendee or refreshes their email, name and last-seen time.
@@ -53,6 +65,28 @@ impl Database {
             .fetch_one(&self.pool)
             .await?;
         Ok(row)
+    }
+
+    /// Records (`Some(workshop)`) or withdraws (`None`) the marketing opt-in, with its
+    /// time and the workshop it was given at.
+    pub async fn set_marketing_opt_in(
+        &self,
+        user_id: &str,
+        workshop_slug: Option<&str>,
+        now: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE attendees SET marketing_opted_in = $2, marketing_opted_in_at = $3,
+                 marketing_opted_in_workshop = $4
+             WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .bind(i64::from(workshop_slug.is_some()))
+        .bind(workshop_slug.map(|_| now))
+        .bind(workshop_slug)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     pub async fn find_attendee(&self, user_id: &str) -> Result<Option<Attendee>, DbError> {

@@ -1,6 +1,7 @@
-//! Leases on background jobs that only one server instance may run at a time (the usage
-//! sync). A lease is a row taken with a conditional upsert, so it works the same on
-//! SQLite and Postgres, and it expires, so a dead instance does not hold it forever.
+//! Leases on work that only one server instance may do at a time: the usage sync, the
+//! sweep of stalled reservations, creating a workshop's guardrail. A lease is a row taken
+//! with a conditional upsert, so it works the same on SQLite and Postgres; it is short
+//! and renewed by its holder's heartbeat, so a dead instance holds it only seconds.
 
 use super::{Database, DbError};
 
@@ -40,6 +41,23 @@ impl Database {
             holder: holder.to_string(),
             last_done_at,
         }))
+    }
+
+    /// Extends a held lease to `until`; `false` when it is no longer this holder's.
+    pub async fn renew_background_lease(
+        &self,
+        lease: &BackgroundLease,
+        until: i64,
+    ) -> Result<bool, DbError> {
+        let renewed = sqlx::query(
+            "UPDATE background_leases SET held_until = $3 WHERE name = $1 AND holder = $2",
+        )
+        .bind(&lease.name)
+        .bind(&lease.holder)
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
+        Ok(renewed.rows_affected() == 1)
     }
 
     /// Ends the lease now, remembering (when `done`) that the job completed.

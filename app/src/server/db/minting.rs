@@ -1,7 +1,9 @@
 //! The writes of the mint after the reservation: the lease that lets exactly one request
 //! create a row's key, storing the key, and recording the guardrail assignment.
 
-use super::{Database, DbError};
+use super::attendance::ATTENDANCE_COLUMNS;
+use super::{Attendance, Database, DbError};
+use crate::server::secret::Secret;
 
 /// A key OpenRouter has just created, to be stored on its reserved row.
 #[derive(Debug, Clone, Copy)]
@@ -11,7 +13,7 @@ pub struct MintedKey<'a> {
     /// The lease the minting request holds; the store is refused without it.
     pub lease: &'a str,
     pub hash: &'a str,
-    pub plaintext: &'a str,
+    pub plaintext: &'a Secret,
     pub label: &'a str,
     pub now: i64,
 }
@@ -52,6 +54,51 @@ impl Database {
         Ok(attempt.map(|(attempt,)| MintLease { attempt }))
     }
 
+    /// Extends the caller's mint lease to `until` (the holder's heartbeat); `false` when
+    /// the row is no longer leased to it.
+    pub async fn renew_mint_lease(
+        &self,
+        user_id: &str,
+        workshop_slug: &str,
+        lease: &str,
+        until: i64,
+    ) -> Result<bool, DbError> {
+        let renewed = sqlx::query(
+            "UPDATE workshop_attendance SET mint_lease_until = $4
+             WHERE user_id = $1 AND workshop_slug = $2 AND mint_lease = $3 AND claim_status = 'reserved'",
+        )
+        .bind(user_id)
+        .bind(workshop_slug)
+        .bind(lease)
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
+        Ok(renewed.rows_affected() == 1)
+    }
+
+    /// Reserved rows nobody is minting (no lease, or an expired one) that have not been
+    /// touched since `untouched_since`, oldest first: what the sweep finishes.
+    pub async fn list_stalled_reservations(
+        &self,
+        now: i64,
+        untouched_since: i64,
+        limit: i64,
+    ) -> Result<Vec<Attendance>, DbError> {
+        let sql = format!(
+            "SELECT {ATTENDANCE_COLUMNS} FROM workshop_attendance
+             WHERE claim_status = 'reserved'
+               AND (mint_lease_until IS NULL OR mint_lease_until <= $1)
+               AND updated_at <= $2
+             ORDER BY updated_at, user_id LIMIT $3"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(now)
+            .bind(untouched_since)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// Gives the lease back after a failed mint, with the reason for the admin page.
     pub async fn release_mint_lease(
         &self,
@@ -90,7 +137,7 @@ impl Database {
         .bind(key.workshop_slug)
         .bind(key.lease)
         .bind(key.hash)
-        .bind(key.plaintext)
+        .bind(key.plaintext.expose())
         .bind(key.label)
         .bind(key.now)
         .execute(&self.pool)

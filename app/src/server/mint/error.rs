@@ -1,6 +1,7 @@
 //! Why a claim did not end with a key, and what the attendee is told.
 
 use crate::error::AppError;
+use crate::model::provider_display_name;
 use crate::server::db::DbError;
 use crate::server::guardrail::EnsureGuardrailError;
 use crate::server::openrouter::OpenRouterError;
@@ -17,9 +18,19 @@ pub enum ClaimError {
     AttendeesFull(i64),
     #[error("the workshop budget is used up")]
     BudgetExhausted,
+    /// The mailbox's key belongs to another sign-in that is not provably the same
+    /// mailbox (an address normalised under older rules, say).
+    #[error("this mailbox's key belongs to another sign-in ({provider})")]
+    MailboxTaken {
+        provider: String,
+        masked_email: String,
+    },
     /// Another request holds the row's mint lease and did not finish in time.
     #[error("another request is still minting this key")]
     StillMinting,
+    /// Another instance is preparing the workshop's guardrail and did not finish in time.
+    #[error("another instance is still preparing the workshop guardrail")]
+    GuardrailBusy,
     #[error("no reservation to finish")]
     NothingToFinish,
     /// The claim's task panicked or was cancelled at shutdown.
@@ -36,6 +47,7 @@ impl From<EnsureGuardrailError> for ClaimError {
         match error {
             EnsureGuardrailError::OpenRouter(error) => ClaimError::OpenRouter(error),
             EnsureGuardrailError::Database(error) => ClaimError::Database(error),
+            EnsureGuardrailError::Busy => ClaimError::GuardrailBusy,
         }
     }
 }
@@ -68,11 +80,21 @@ impl ClaimError {
                 "The budget of “{workshop_title}” is used up: no more keys can be issued. \
                  Keys are first come, first served."
             )),
-            ClaimError::StillMinting => AppError::InProgress,
+            ClaimError::MailboxTaken {
+                provider,
+                masked_email,
+            } => AppError::MailboxTaken(format!(
+                "This mailbox already claimed a key for “{workshop_title}”. Sign in with {} as \
+                 {masked_email} to see it.",
+                provider_display_name(&provider)
+            )),
+            ClaimError::StillMinting | ClaimError::GuardrailBusy => AppError::InProgress,
             ClaimError::NothingToFinish => AppError::NotFound("That claim".into()),
             ClaimError::OpenRouter(error) => {
                 tracing::warn!(%error, "claim failed at OpenRouter");
-                AppError::UpstreamUnavailable
+                AppError::UpstreamUnavailable {
+                    retry_in_secs: error.retry_in_secs(),
+                }
             }
             ClaimError::Crashed(error) => {
                 tracing::error!(%error, "claim task stopped");

@@ -26,13 +26,17 @@ pub enum OpenRouterError {
         path: String,
         message: String,
     },
-    /// A success status with a body we cannot read.
+    /// A success status with a body we cannot read: the call took effect, but we do
+    /// not know what it made.
     #[error("{method} {path}: unexpected response: {message}")]
     Decode {
         method: &'static str,
         path: String,
         message: String,
     },
+    /// Not sent: OpenRouter has been failing and the circuit breaker is open.
+    #[error("OpenRouter is failing; not calling it for another {} s", retry_in.as_secs().max(1))]
+    Unavailable { retry_in: Duration },
 }
 
 impl OpenRouterError {
@@ -49,24 +53,46 @@ impl OpenRouterError {
         match self {
             OpenRouterError::Api { status, .. } => *status == 429 || *status >= 500,
             OpenRouterError::Timeout { .. } | OpenRouterError::Transport { .. } => true,
-            OpenRouterError::Decode { .. } => false,
+            OpenRouterError::Decode { .. } | OpenRouterError::Unavailable { .. } => false,
         }
     }
 
-    /// The call may have taken effect even though we got no success: a timeout, a broken
-    /// connection or a 5xx. A caller that created something must look before retrying.
+    /// The call may have taken effect even though we got no usable answer: a timeout, a
+    /// broken connection, a 5xx, or a success whose body we could not read. A caller
+    /// that created something must look before trying again.
     pub fn outcome_unknown(&self) -> bool {
         match self {
             OpenRouterError::Api { status, .. } => *status >= 500,
+            OpenRouterError::Timeout { .. }
+            | OpenRouterError::Transport { .. }
+            | OpenRouterError::Decode { .. } => true,
+            OpenRouterError::Unavailable { .. } => false,
+        }
+    }
+
+    /// Whether this failure says OpenRouter is down (what the circuit breaker counts):
+    /// no answer, a broken connection, or a server error. A 4xx or a 429 is an answer.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            OpenRouterError::Api { status, .. } => *status >= 500,
             OpenRouterError::Timeout { .. } | OpenRouterError::Transport { .. } => true,
-            OpenRouterError::Decode { .. } => false,
+            OpenRouterError::Decode { .. } | OpenRouterError::Unavailable { .. } => false,
         }
     }
 
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             OpenRouterError::Api { retry_after, .. } => *retry_after,
+            OpenRouterError::Unavailable { retry_in } => Some(*retry_in),
             _ => None,
         }
+    }
+
+    /// Whole seconds to tell a person to wait before trying again (at least 1).
+    pub fn retry_in_secs(&self) -> i64 {
+        self.retry_after()
+            .map(|wait| wait.as_secs_f64().ceil() as i64)
+            .unwrap_or(5)
+            .max(1)
     }
 }

@@ -1,6 +1,7 @@
-//! Backoff for calls that are safe to repeat: exponential, capped, with full jitter so a
-//! room of claims that hit a 429 together do not come back together; a `Retry-After`
-//! from OpenRouter is honoured as the minimum wait.
+//! Backoff for calls that are safe to repeat: exponential, capped, with "equal jitter"
+//! (each wait is between half and all of the exponential step) so a room of claims that
+//! hit a 429 together do not come back together, while no retry comes back at once; a
+//! `Retry-After` from OpenRouter is honoured as the minimum wait.
 
 use std::time::Duration;
 

@@ -59,7 +59,8 @@ pub struct CreatedKey {
 #[derive(Debug, Deserialize)]
 pub(super) struct CreatedKeyWire {
     pub data: Key,
-    pub key: String,
+    /// Wrapped as it is read: the plaintext never exists here as a printable string.
+    pub key: Secret,
 }
 
 /// `PATCH /keys/{hash}`: only the fields set are sent.

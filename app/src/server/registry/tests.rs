@@ -1,3 +1,5 @@
+//! The workshop registry's loading rules: every refusal names the file, line and field.
+
 use super::*;
 use crate::model::Usd;
 use std::fs;
@@ -260,4 +262,26 @@ fn the_shipped_workshops_are_valid() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../workshops");
     let registry = Registry::load_dir(&dir).unwrap_or_else(|error| panic!("{error}"));
     assert!(registry.len() >= 2);
+}
+
+#[test]
+fn the_marketing_question_is_optional_and_one_sentence() {
+    let registry = load(&[("agents.yaml", VALID)]).unwrap();
+    assert_eq!(registry.get("agents").unwrap().marketing_opt_in_text, None);
+    let asking = format!("{VALID}marketing_opt_in_text: >\n  Tell me about\n  future workshops.\n");
+    let registry = load(&[("agents.yaml", &asking)]).unwrap();
+    assert_eq!(
+        registry
+            .get("agents")
+            .unwrap()
+            .marketing_opt_in_text
+            .as_deref(),
+        Some("Tell me about future workshops.")
+    );
+    let empty = format!("{VALID}marketing_opt_in_text: \"  \"\n");
+    let problem = refused("agents.yaml", &empty);
+    assert_eq!(problem.field.as_deref(), Some("marketing_opt_in_text"));
+    let long = format!("{VALID}marketing_opt_in_text: {}\n", "word ".repeat(80));
+    let problem = refused("agents.yaml", &long);
+    assert!(problem.message.contains("300"), "{problem}");
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::problem::FileProblem;
 use crate::model::{Usd, WorkshopState, WorkshopSummary};
-use crate::server::{email::normalize_email, time_format::workshop_time};
+use crate::server::{email::exact_address, time_format::workshop_time};
 
 /// A validated workshop. Times are UTC; money is exact.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,10 +28,14 @@ pub struct Workshop {
     pub limit: Usd,
     pub max_attendees: Option<i64>,
     pub allowed_models: Vec<String>,
-    /// Normalised emails (see [`normalize_email`]).
+    /// Exact addresses, lowercased (see [`exact_address`]): admin rights are never
+    /// granted through a normalised form.
     pub admins: Vec<String>,
     /// Lowercase domains; empty means every domain is welcome.
     pub allowed_email_domains: Vec<String>,
+    /// The question next to the claim button for an optional marketing opt-in; no
+    /// question (and no opt-in) when absent.
+    pub marketing_opt_in_text: Option<String>,
 }
 
 impl Workshop {
@@ -89,6 +93,8 @@ struct WorkshopFile {
     admins: Vec<String>,
     #[serde(default)]
     allowed_email_domains: Vec<String>,
+    #[serde(default)]
+    marketing_opt_in_text: Option<String>,
 }
 
 const FIELDS: &[&str] = &[
@@ -104,6 +110,7 @@ const FIELDS: &[&str] = &[
     "allowed_models",
     "admins",
     "allowed_email_domains",
+    "marketing_opt_in_text",
 ];
 
 /// When `key_expires_at` is left out, keys live one day past the close of claims.
@@ -249,6 +256,7 @@ impl Checker<'_> {
             .description
             .map(|text| text.trim().to_string())
             .filter(|text| !text.is_empty());
+        let marketing_opt_in_text = self.opt_in_text(file.marketing_opt_in_text);
 
         Some(Workshop {
             slug,
@@ -264,7 +272,28 @@ impl Checker<'_> {
             allowed_models,
             admins,
             allowed_email_domains,
+            marketing_opt_in_text,
         })
+    }
+
+    /// The opt-in question: one short sentence people can read next to a checkbox.
+    fn opt_in_text(&mut self, text: Option<String>) -> Option<String> {
+        let text = text?.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() {
+            self.problem(
+                "marketing_opt_in_text",
+                "is empty; write the question, or leave the field out for no opt-in",
+            );
+            return None;
+        }
+        if text.chars().count() > 300 {
+            self.problem(
+                "marketing_opt_in_text",
+                "is longer than 300 characters; keep it to one sentence next to a checkbox",
+            );
+            return None;
+        }
+        Some(text)
     }
 
     fn time(&mut self, field: &str, text: &str) -> Option<DateTime<Utc>> {
@@ -325,14 +354,14 @@ impl Checker<'_> {
     }
 
     fn admins(&mut self, admins: Vec<String>) -> Vec<String> {
-        let mut normalized = Vec::new();
+        let mut exact = Vec::new();
         for admin in admins {
-            match normalize_email(&admin) {
-                Some(email) => normalized.push(email),
+            match exact_address(&admin) {
+                Some(email) => exact.push(email),
                 None => self.problem("admins", format!("`{admin}` is not an email address")),
             }
         }
-        normalized
+        exact
     }
 
     fn domains(&mut self, domains: Vec<String>) -> Vec<String> {

@@ -1,0 +1,121 @@
+//! `/w/<slug>/qr`: the page for the host's screen. The workshop's title, a large QR code
+//! of the claim URL, the URL in large type for those who type, and live figures — keys
+//! claimed, places left, budget committed — that update without a reload while claims
+//! are open. No key, email or name of any attendee is on it.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use leptos_router::{lazy_route, LazyRoute};
+
+use crate::api::claims::get_workshop_figures;
+use crate::api::workshops::get_projector;
+use crate::components::error_notice::ErrorNotice;
+use crate::components::qr_code::QrCode;
+use crate::components::response_status::set_response_status;
+use crate::error::AppError;
+use crate::model::{Projector, WorkshopFigures, WorkshopState};
+
+/// How often the figures are asked again while claims are open.
+const FIGURES_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The route, loaded lazily: the projector's code never reaches an attendee's phone.
+pub struct ProjectorRoute {
+    projector: Resource<Result<Projector, AppError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for ProjectorRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
+        ProjectorRoute {
+            projector: Resource::new(move || slug.get(), get_projector),
+        }
+    }
+
+    fn view(this: Self) -> AnyView {
+        view! { <ProjectorPage projector=this.projector /> }.into_any()
+    }
+}
+
+#[component]
+fn ProjectorPage(projector: Resource<Result<Projector, AppError>>) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match projector.await {
+                    Ok(projector) => view! { <ProjectorView projector /> }.into_any(),
+                    Err(error) => {
+                        set_response_status(error.status_code());
+                        view! { <ErrorNotice error /> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProjectorView(projector: Projector) -> impl IntoView {
+    let figures = RwSignal::new(projector.figures);
+    let slug = projector.workshop.slug.clone();
+    if projector.workshop.state == WorkshopState::Open {
+        Effect::new(move |_| {
+            let slug = slug.clone();
+            let handle = set_interval_with_handle(
+                move || {
+                    let slug = slug.clone();
+                    leptos::task::spawn_local(async move {
+                        if let Ok(fresh) = get_workshop_figures(slug).await {
+                            figures.set(fresh);
+                        }
+                    });
+                },
+                FIGURES_EVERY,
+            );
+            if let Ok(handle) = handle {
+                on_cleanup(move || handle.clear());
+            }
+        });
+    }
+    let state_words = match projector.workshop.state {
+        WorkshopState::Upcoming => "Claims open soon: scan now, the page counts down.",
+        WorkshopState::Open => "Scan to get your OpenRouter key.",
+        WorkshopState::Closed => "Claims are closed.",
+    };
+    view! {
+        <Title text=format!("{} — scan for your key", projector.workshop.title) />
+        <article class="projector" data-slug=projector.workshop.slug.clone()>
+            <h1>{projector.workshop.title.clone()}</h1>
+            <p class="projector-lead">{state_words}</p>
+            <div class="projector-code">
+                <QrCode matrix=projector.qr.clone() label=format!("QR code for {}", projector.claim_url) />
+            </div>
+            <p class="projector-url"><a href=projector.claim_url.clone()>{projector.short_url.clone()}</a></p>
+            <Figures figures />
+        </article>
+    }
+}
+
+#[component]
+fn Figures(figures: RwSignal<WorkshopFigures>) -> impl IntoView {
+    view! {
+        <dl class="projector-figures" aria-live="polite">
+            <div>
+                <dt>"Keys claimed"</dt>
+                <dd data-figure="claimed">{move || figures.get().claimed}</dd>
+            </div>
+            {move || figures.get().places_left().map(|left| view! {
+                <div>
+                    <dt>"Places left"</dt>
+                    <dd data-figure="places-left">{left}</dd>
+                </div>
+            })}
+            <div>
+                <dt>"Budget committed"</dt>
+                <dd data-figure="committed">{move || format!("{} of {}", figures.get().committed, figures.get().limit)}</dd>
+            </div>
+        </dl>
+    }
+}

@@ -1,0 +1,113 @@
+// `make weigh`: what an attendee's phone downloads, and how long the key takes to show.
+// Starts the release server in demo mode (with the test workshops) and Chromium with an
+// empty cache, then prints:
+//   - every file of a cold load of /w/open-now (signed out) with its bytes as
+//     transferred (compressed, as served), and the total against the 300 KB budget;
+//   - the same for /admin (an organiser's cold load), to show it is split off;
+//   - the time from the "Claim my key" click to the key card on screen, over N claims.
+// Usage: node end2end/weigh.mjs [--claims N]   (needs `cargo leptos build --release`)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeWorkshops } from './workshops.mjs';
+import { children, freePort, startServer, waitForHealth } from './harness.mjs';
+import { launch } from './tests/browser.mjs';
+
+const BUDGET = 300 * 1024;
+const claimsArg = process.argv.indexOf('--claims');
+const claims = claimsArg > 0 ? Number(process.argv[claimsArg + 1]) : 10;
+
+async function coldLoad(browser, url, signIn) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  if (signIn) await signIn(page);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.clearBrowserCache');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  const urls = new Map();
+  const files = [];
+  cdp.on('Network.responseReceived', (event) => urls.set(event.requestId, event.response.url));
+  cdp.on('Network.loadingFinished', (event) => {
+    files.push({ url: urls.get(event.requestId) ?? '?', bytes: event.encodedDataLength });
+  });
+  await page.goto(url);
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 30_000 });
+  await page.waitForLoadState('networkidle');
+  await context.close();
+  return files;
+}
+
+function printFiles(title, files) {
+  console.log(`\n${title}`);
+  let total = 0;
+  for (const { url, bytes } of files) {
+    total += bytes;
+    console.log(`  ${String(bytes).padStart(8)} B  ${new URL(url).pathname}`);
+  }
+  console.log(`  ${String(total).padStart(8)} B  total (${(total / 1024).toFixed(1)} KB)`);
+  return total;
+}
+
+async function demoSignIn(page, base, email, next) {
+  await page.goto(`${base}/signin?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Name').fill('Weigh');
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: /demo/i }).click();
+  await page.waitForURL(`${base}${next}`);
+}
+
+async function timeToKey(browser, base, count) {
+  const times = [];
+  for (let n = 0; n < count; n += 1) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await demoSignIn(page, base, `weigh-${Date.now()}-${n}@example.com`, '/w/open-now');
+    await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+    const button = page.getByRole('button', { name: 'Claim my key' });
+    await button.waitFor();
+    const elapsed = await page.evaluate(() => new Promise((done) => {
+      const started = performance.now();
+      new MutationObserver((_, observer) => {
+        if (document.getElementById('key-card')) {
+          observer.disconnect();
+          done(performance.now() - started);
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+      document.querySelector('.claim-form button[type=submit]').click();
+    }));
+    times.push(elapsed);
+    await context.close();
+  }
+  times.sort((a, b) => a - b);
+  const at = (p) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)];
+  console.log(`\nclick "Claim my key" → key card shown, ${count} claims (simulator without latency):`);
+  console.log(`  p50 ${at(50).toFixed(0)} ms, p95 ${at(95).toFixed(0)} ms, max ${times[times.length - 1].toFixed(0)} ms`);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'wkm-weigh-'));
+writeWorkshops(join(dataDir, 'workshops'));
+let exitCode = 1;
+let browser;
+try {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = startServer(port, dataDir, 'weigh', {});
+  await waitForHealth(`${base}/healthz`, server, 30_000);
+  browser = await launch();
+  const total = printFiles(`cold load of ${base}/w/open-now, signed out:`, await coldLoad(browser, `${base}/w/open-now`));
+  console.log(total <= BUDGET
+    ? `  within the ${BUDGET / 1024} KB budget`
+    : `  OVER the ${BUDGET / 1024} KB budget by ${total - BUDGET} B`);
+  printFiles(`cold load of ${base}/admin, signed in as the organiser:`, await coldLoad(browser, `${base}/admin`,
+    (page) => demoSignIn(page, base, 'organiser@example.com', '/')));
+  await timeToKey(browser, base, claims);
+  exitCode = total <= BUDGET ? 0 : 1;
+} catch (error) {
+  console.error(`weigh: ${error.stack}`);
+} finally {
+  await browser?.close();
+  for (const child of children) child.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(exitCode);

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `make weigh`: builds the release site, then loads the claim page cold in Chromium and
+# prints every file's transferred bytes against the 300 KB budget (and the admin page's,
+# which must be split off), plus the click-to-key time. Exits 1 over budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-tools.sh all
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+cargo leptos build --release --split
+exec node end2end/weigh.mjs "$@"

@@ -1,0 +1,321 @@
+//! Repository tests, each run on a fresh SQLite file and on a fresh Postgres database.
+
+use app::server::db::{
+    ClaimStatus, Database, LoginAttempt, MintLease, MintedKey, NewReservation, ReserveOutcome,
+    SignedInAttendee,
+};
+use app::server::secret::Secret;
+
+/// Declares `$name::sqlite` and `$name::postgres`, each running `$body(database)`.
+macro_rules! on_both_repositories {
+    ($name:ident, $body:expr) => {
+        on_both_databases!($name, |url: String| async move {
+            let database = Database::connect(&url).await.unwrap();
+            ($body)(database.clone()).await;
+            database.close().await;
+        });
+    };
+}
+
+fn ada() -> SignedInAttendee {
+    SignedInAttendee {
+        user_id: "github:1".into(),
+        email: "Ada@Example.com".into(),
+        email_normalized: "ada@example.com".into(),
+        display_name: Some("Ada".into()),
+        auth_provider: "github".into(),
+    }
+}
+
+fn attendee(n: usize) -> SignedInAttendee {
+    SignedInAttendee {
+        user_id: format!("demo:{n}"),
+        email: format!("person{n}@example.com"),
+        email_normalized: format!("person{n}@example.com"),
+        display_name: None,
+        auth_provider: "demo".into(),
+    }
+}
+
+fn reservation<'a>(user: &'a SignedInAttendee, key_name: &'a str) -> NewReservation<'a> {
+    NewReservation {
+        user_id: &user.user_id,
+        workshop_slug: "ws",
+        email_normalized: &user.email_normalized,
+        key_name,
+        limit_usd_micros: 2_000_000,
+        expires_at: 2_000_000_000,
+        workshop_cap_usd_micros: 10_000_000,
+        max_attendees: None,
+        now: 1_000,
+    }
+}
+
+on_both_repositories!(ping_answers, |db: Database| async move {
+    db.ping().await.unwrap();
+});
+
+on_both_repositories!(
+    upsert_attendee_keeps_first_seen_and_refreshes_the_rest,
+    |db: Database| async move {
+        let first = db.upsert_attendee(&ada(), 100).await.unwrap();
+        assert_eq!((first.first_seen_at, first.last_seen_at), (100, 100));
+        let renamed = SignedInAttendee {
+            display_name: Some("Ada L.".into()),
+            ..ada()
+        };
+        let second = db.upsert_attendee(&renamed, 200).await.unwrap();
+        assert_eq!((second.first_seen_at, second.last_seen_at), (100, 200));
+        assert_eq!(second.display_name.as_deref(), Some("Ada L."));
+        assert_eq!(db.find_attendee("github:1").await.unwrap(), Some(second));
+        assert_eq!(db.find_attendee("github:2").await.unwrap(), None);
+    }
+);
+
+on_both_repositories!(reserve_then_store_then_bind, |db: Database| async move {
+    let user = ada();
+    db.upsert_attendee(&user, 1).await.unwrap();
+    let ReserveOutcome::Reserved(row) = db
+        .reserve_claim(&reservation(&user, "workshop-ws-a"))
+        .await
+        .unwrap()
+    else {
+        panic!("expected a new reservation");
+    };
+    assert_eq!(row.status(), ClaimStatus::Reserved);
+    assert_eq!(row.or_key_plaintext, None);
+
+    // One request at a time holds the lease; a second is refused until it expires.
+    let lease = db
+        .take_mint_lease("github:1", "ws", "lease-a", 4, 64)
+        .await
+        .unwrap();
+    assert_eq!(lease, Some(MintLease { attempt: 1 }));
+    assert_eq!(
+        db.take_mint_lease("github:1", "ws", "lease-b", 5, 65)
+            .await
+            .unwrap(),
+        None
+    );
+    let plaintext = Secret::new("sk-or-v1-plaintext-secret");
+    let key = |lease, hash| MintedKey {
+        user_id: "github:1",
+        workshop_slug: "ws",
+        lease,
+        hash,
+        plaintext: &plaintext,
+        label: "sk-or-v1-x...",
+        now: 5,
+    };
+    // Printing what is about to be stored never prints the key.
+    assert!(!format!("{:?}", key("lease-a", "hash-1")).contains("plaintext-secret"));
+    // Only the lease holder may store.
+    assert!(!db
+        .store_minted_key(&key("lease-b", "hash-2"))
+        .await
+        .unwrap());
+    assert!(db
+        .store_minted_key(&key("lease-a", "hash-1"))
+        .await
+        .unwrap());
+    // A second store on the same row is refused: a key is stored exactly once.
+    assert!(!db
+        .store_minted_key(&key("lease-a", "hash-2"))
+        .await
+        .unwrap());
+    assert_eq!(
+        db.mark_bound(&["hash-1".into()], "gr-1", 7).await.unwrap(),
+        1
+    );
+
+    let row = db.find_attendance("github:1", "ws").await.unwrap().unwrap();
+    assert_eq!(row.status(), ClaimStatus::Bound);
+    assert_eq!(row.or_key_hash.as_deref(), Some("hash-1"));
+    assert_eq!(row.or_guardrail_id.as_deref(), Some("gr-1"));
+    assert_eq!(row.guardrail_attached_at, Some(7));
+});
+
+on_both_repositories!(
+    same_mailbox_under_another_sign_in_gets_the_existing_row,
+    |db: Database| async move {
+        let github = ada();
+        let google = SignedInAttendee {
+            user_id: "google:xyz".into(),
+            auth_provider: "google".into(),
+            ..ada()
+        };
+        db.upsert_attendee(&github, 1).await.unwrap();
+        db.upsert_attendee(&google, 1).await.unwrap();
+        assert!(matches!(
+            db.reserve_claim(&reservation(&github, "k1")).await.unwrap(),
+            ReserveOutcome::Reserved(_)
+        ));
+        let ReserveOutcome::Existing(row) =
+            db.reserve_claim(&reservation(&google, "k2")).await.unwrap()
+        else {
+            panic!("the same mailbox must not get a second key");
+        };
+        assert_eq!(row.user_id, "github:1");
+    }
+);
+
+on_both_repositories!(caps_are_enforced, |db: Database| async move {
+    for n in 0..3 {
+        db.upsert_attendee(&attendee(n), 1).await.unwrap();
+    }
+    let (a, b, c) = (attendee(0), attendee(1), attendee(2));
+    let capped = |user, name| NewReservation {
+        max_attendees: Some(2),
+        ..reservation(user, name)
+    };
+    assert!(matches!(
+        db.reserve_claim(&capped(&a, "k0")).await.unwrap(),
+        ReserveOutcome::Reserved(_)
+    ));
+    assert!(matches!(
+        db.reserve_claim(&capped(&b, "k1")).await.unwrap(),
+        ReserveOutcome::Reserved(_)
+    ));
+    assert_eq!(
+        db.reserve_claim(&capped(&c, "k2")).await.unwrap(),
+        ReserveOutcome::AttendeesFull
+    );
+    let over_budget = NewReservation {
+        workshop_cap_usd_micros: 5_000_000,
+        ..reservation(&c, "k2")
+    };
+    assert_eq!(
+        db.reserve_claim(&over_budget).await.unwrap(),
+        ReserveOutcome::BudgetExhausted
+    );
+    assert_eq!(db.list_attendance("ws").await.unwrap().len(), 2);
+});
+
+on_both_repositories!(
+    racing_reservations_never_exceed_the_cap,
+    |db: Database| async move {
+        // 60 people race for 5 places ($10 cap, $2 keys), and one of them clicks 5 times.
+        let people: Vec<_> = (0..60).map(attendee).collect();
+        for person in &people {
+            db.upsert_attendee(person, 1).await.unwrap();
+        }
+        let mut tasks = Vec::new();
+        for (index, person) in people.iter().cloned().enumerate() {
+            let clicks = if index == 0 { 5 } else { 1 };
+            for _ in 0..clicks {
+                let db = db.clone();
+                let person = person.clone();
+                tasks.push(tokio::spawn(async move {
+                    let name = format!("key-{}", person.user_id);
+                    db.reserve_claim(&reservation(&person, &name))
+                        .await
+                        .unwrap()
+                }));
+            }
+        }
+        let mut reserved = 0;
+        let mut exhausted = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                ReserveOutcome::Reserved(_) => reserved += 1,
+                ReserveOutcome::BudgetExhausted => exhausted += 1,
+                ReserveOutcome::Existing(row) => assert_eq!(row.user_id, "demo:0"),
+                ReserveOutcome::AttendeesFull => panic!("no attendee cap was set"),
+            }
+        }
+        assert_eq!(reserved, 5);
+        assert!(exhausted >= 55, "{exhausted}");
+        let rows = db.list_attendance("ws").await.unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(
+            rows.iter().map(|row| row.limit_usd_micros).sum::<i64>(),
+            10_000_000
+        );
+    }
+);
+
+on_both_repositories!(
+    sessions_expire_and_can_be_deleted,
+    |db: Database| async move {
+        db.upsert_attendee(&ada(), 1).await.unwrap();
+        db.insert_session("hash-a", "github:1", 100, 200)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.find_session_attendee("hash-a", 150)
+                .await
+                .unwrap()
+                .unwrap()
+                .user_id,
+            "github:1"
+        );
+        assert_eq!(
+            db.find_session_attendee("hash-a", 200).await.unwrap(),
+            None,
+            "expired"
+        );
+        assert_eq!(db.find_session_attendee("forged", 150).await.unwrap(), None);
+        db.delete_session("hash-a").await.unwrap();
+        assert_eq!(db.find_session_attendee("hash-a", 150).await.unwrap(), None);
+    }
+);
+
+on_both_repositories!(login_attempts_are_taken_once, |db: Database| async move {
+    let attempt = LoginAttempt {
+        provider: "google".into(),
+        pkce_verifier: "v".into(),
+        nonce: Some("n".into()),
+        next_path: "/w/x".into(),
+        created_at: 10,
+        claim_slug: Some("x".into()),
+        marketing_opt_in: 1,
+    };
+    db.insert_login_attempt("state-hash", &attempt, None, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.take_login_attempt("state-hash").await.unwrap(),
+        Some(attempt)
+    );
+    assert_eq!(db.take_login_attempt("state-hash").await.unwrap(), None);
+});
+
+on_both_repositories!(
+    login_attempts_stay_bounded_however_many_start,
+    |db: Database| async move {
+        let attempt = |created_at| LoginAttempt {
+            provider: "github".into(),
+            pkce_verifier: "v".into(),
+            nonce: None,
+            next_path: "/".into(),
+            created_at,
+            claim_slug: None,
+            marketing_opt_in: 0,
+        };
+        // Expired ones (older than `expired_before`) go as new ones arrive.
+        for n in 0..50 {
+            db.insert_login_attempt(&format!("old-{n}"), &attempt(1), None, 0, 1_000)
+                .await
+                .unwrap();
+        }
+        db.insert_login_attempt("fresh", &attempt(700), None, 100, 1_000)
+            .await
+            .unwrap();
+        assert_eq!(db.count_login_attempts().await.unwrap(), 1);
+        // One browser keeps one attempt: its previous one is replaced.
+        db.insert_login_attempt("again", &attempt(701), Some("fresh"), 100, 1_000)
+            .await
+            .unwrap();
+        assert_eq!(db.take_login_attempt("fresh").await.unwrap(), None);
+        assert_eq!(db.count_login_attempts().await.unwrap(), 1);
+        // A flood without cookies keeps the newest `max_pending`.
+        for n in 0..300 {
+            db.insert_login_attempt(&format!("flood-{n}"), &attempt(800 + n), None, 100, 120)
+                .await
+                .unwrap();
+        }
+        assert_eq!(db.count_login_attempts().await.unwrap(), 120);
+        assert!(db.take_login_attempt("flood-299").await.unwrap().is_some());
+        assert_eq!(db.take_login_attempt("flood-0").await.unwrap(), None);
+    }
+);

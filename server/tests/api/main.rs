@@ -1,0 +1,24 @@
+//! The server's integration tests, in one binary: linking a dozen test binaries was a
+//! large part of CI's time on two cores. Each module is one area; `support` holds what
+//! they share (a fresh database per test, the real server on port 0, a cookie-keeping
+//! browser, protocol peers for Google and GitHub, the mint on its own simulator).
+
+#[macro_use]
+mod support;
+
+mod admin;
+mod claims_http;
+mod crash;
+mod database;
+mod github_sign_in;
+mod google_sign_in;
+mod guardrail;
+mod http;
+mod leptos_toml;
+mod mint;
+mod openrouter_client;
+mod outage;
+mod security;
+mod sessions;
+mod startup;
+mod usage_sync;
