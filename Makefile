@@ -7,8 +7,9 @@ run:   ## Build and serve the app in demo mode on http://127.0.0.1:3000 (SQLite,
 test:  ## Everything CI runs: format, clippy (server and wasm), unit/DB/HTTP tests, browser tests
 	@scripts/test.sh
 
-bench: ## Claim benchmark against the release server in demo mode (BENCH_ARGS="--attendees 500 --latency-ms 150")
+bench: ## Claim and admin benchmark against the release server in demo mode (BENCH_ARGS="--attendees 500 --latency-ms 150"), then `weigh`
 	@scripts/bench.sh $(BENCH_ARGS)
+	@scripts/weigh.sh
 
 weigh: ## What /w/<slug> weighs on a cold load (budget 300 KB), and click-to-key time, in Chromium
 	@scripts/weigh.sh

@@ -50,6 +50,8 @@ admins: [organiser@example.com]
 ${extra}`;
   // One place: the second attendee finds it sold out.
   writeFileSync(join(dir, 'one-seat.yaml'), plain('One seat', 'max_attendees: 1\n'));
+  // A budget for one key: the second attendee finds the budget used up.
+  writeFileSync(join(dir, 'one-budget.yaml'), plain('One budget', '').replace('limit_usd: 100', 'limit_usd: 1'));
   // Staff only: anyone else is told which addresses it takes.
   writeFileSync(join(dir, 'staff-only.yaml'), plain('Staff only', 'allowed_email_domains: [staff.example.org]\n'));
   // Asks the optional marketing question next to the claim.

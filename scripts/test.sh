@@ -18,6 +18,7 @@ step() {
 step "format" cargo fmt --all -- --check
 step "clippy, server build (ssr)" cargo clippy -p app -p server -p openrouter-sim --all-targets -- -D warnings
 step "clippy, browser build (wasm32, hydrate)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+step "server without the simulator (--no-default-features)" cargo check -p server --no-default-features
 step "workshop files" cargo run --quiet -p server -- check workshops
 step "unit, repository (SQLite + Postgres), simulator and HTTP tests" \
   cargo nextest run -p app -p server -p openrouter-sim

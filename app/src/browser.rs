@@ -28,6 +28,13 @@ mod imp {
         Some(String::from(date.to_locale_string("en-GB", &options)))
     }
 
+    /// The viewer's offset from UTC at `unix` seconds, in seconds.
+    pub fn viewer_offset_secs(unix: i64) -> Option<i32> {
+        let date = js_sys::Date::new(&JsValue::from_f64(unix as f64 * 1000.0));
+        let minutes_behind = date.get_timezone_offset();
+        (!minutes_behind.is_nan()).then(|| -(minutes_behind as i32) * 60)
+    }
+
     /// The viewer's IANA time zone, e.g. `America/New_York`.
     pub fn viewer_zone_name() -> Option<String> {
         let format =
@@ -113,6 +120,10 @@ mod imp {
         None
     }
 
+    pub fn viewer_offset_secs(_unix: i64) -> Option<i32> {
+        None
+    }
+
     pub fn now_millis() -> Option<f64> {
         None
     }
@@ -136,5 +147,5 @@ mod imp {
 
 pub use imp::{
     copy_to_clipboard, focus, has_element, in_viewer_zone, mark_hydrated, now_millis,
-    select_text_of, viewer_zone_name,
+    select_text_of, viewer_offset_secs, viewer_zone_name,
 };

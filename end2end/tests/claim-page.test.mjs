@@ -139,16 +139,26 @@ test('claiming in place: focus on the key, masked until shown, copy, snippets, .
 
 test('upcoming: when claims open, with a live countdown', async () => {
   await setClock(-2 * DAY);
-  const { page, context, problems } = await openPage(browser);
+  // A viewer in Tokyo: the workshop (Europe/Berlin) time leads, theirs follows.
+  const { page, context, problems } = await openPage(browser, { timezoneId: 'Asia/Tokyo' });
   await page.goto(`${BASE_URL}/w/open-now`);
   assert.equal(await state(page), 'upcoming');
   await waitForHydration(page);
   const clock = page.locator('.countdown-clock');
   const first = await clock.textContent();
   await page.waitForFunction((before) => document.querySelector('.countdown-clock').textContent !== before, first, { timeout: 5_000 });
+  const opens = page.locator('[data-state=upcoming] h2');
+  await opens.locator('.other-zone', { hasText: 'your time' }).waitFor();
+  assert.match(await opens.innerText(), /CES?T · .*GMT\+9 your time/);
   await inspect(page, 'upcoming');
   assert.deepEqual(problems, []);
   await context.close();
+  // A viewer in the workshop's own zone sees one time only.
+  const local = await openPage(browser, { timezoneId: 'Europe/Berlin' });
+  await local.page.goto(`${BASE_URL}/w/open-now`);
+  await waitForHydration(local.page);
+  assert.equal(await local.page.locator('[data-state=upcoming] h2 .other-zone').innerText(), '');
+  await local.context.close();
 });
 
 test('an unbound key works and says its restrictions are on the way', async () => {
@@ -172,6 +182,7 @@ test('OpenRouter down: the place is kept, and the key appears without a reload',
   await page.getByRole('button', { name: 'Claim my key' }).click();
   await page.locator('[data-state=preparing][data-retrying=true]').waitFor({ timeout: 15_000 });
   assert.match(await page.locator('[data-state=preparing]').innerText(), /place is kept/);
+  assert.match(await page.locator('[data-state=preparing]').innerText(), /Nothing to do on your side/);
   await inspect(page, 'OpenRouter unavailable');
   await simulator('/_simulator/outage', { method: 'POST', body: { kind: 'unavailable', seconds: 0 } });
   // The server's sweep finishes the kept place; the page asks every two seconds.
@@ -241,6 +252,14 @@ test('sold out and the wrong email domain are explained', async () => {
   assert.equal(await state(second.page), 'sold-out');
   assert.match(await second.page.locator('[data-state=sold-out]').innerText(), /All 1 places are taken/);
   await inspect(second.page, 'sold out');
+
+  // The budget covers one key: the next attendee is told the budget is used up.
+  const third = await openPage(browser);
+  await signInAndClaim(third.page, 'one-budget');
+  await third.context.close();
+  await second.page.goto(`${BASE_URL}/w/one-budget`);
+  assert.equal(await state(second.page), 'sold-out');
+  assert.match(await second.page.locator('[data-state=sold-out]').innerText(), /budget is used up/);
 
   await second.page.goto(`${BASE_URL}/w/staff-only`);
   assert.equal(await state(second.page), 'domain-not-allowed');

@@ -71,8 +71,9 @@ pub async fn list_claims(
 /// What changed last: the live page polls this and reloads only when it moves.
 #[server(endpoint = "get_change_mark")]
 pub async fn get_change_mark(slug: String) -> Result<ChangeMark, AppError> {
-    use crate::server::{admin, auth::require_admin_of};
+    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
 
+    record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
     admin::change_mark(&state, &workshop).await
 }

@@ -69,7 +69,10 @@ pub fn ClaimArea(
             </div>
         }
         .into_any(),
-        ClaimView::Preparing { retrying } => view! { <Preparing retrying refetch /> }.into_any(),
+        ClaimView::Preparing {
+            retrying,
+            retry_in_secs,
+        } => view! { <Preparing retrying retry_in_secs refetch /> }.into_any(),
         ClaimView::MailboxTaken { message } => view! {
             <div class="notice notice-warn" data-state="mailbox-taken">
                 <h2>"Signed in another way?"</h2>
@@ -285,7 +288,7 @@ fn SoldOutNotice(reason: SoldOut, figures: WorkshopFigures) -> impl IntoView {
 /// A place is kept and its key is on the way; the page asks again every two seconds and
 /// shows the key when it is there.
 #[component]
-fn Preparing(retrying: bool, refetch: Callback<()>) -> impl IntoView {
+fn Preparing(retrying: bool, retry_in_secs: Option<u64>, refetch: Callback<()>) -> impl IntoView {
     Effect::new(move |_| {
         if let Ok(handle) =
             set_interval_with_handle(move || refetch.run(()), std::time::Duration::from_secs(2))
@@ -293,10 +296,12 @@ fn Preparing(retrying: bool, refetch: Callback<()>) -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    let words = if retrying {
-        "OpenRouter is not answering right now. Your place is kept: we keep trying, and your key appears here as soon as OpenRouter is back."
-    } else {
-        "Your key is being prepared. It appears here in a moment."
+    let words = match (retrying, retry_in_secs) {
+        (true, Some(secs)) => format!(
+            "OpenRouter is not answering right now. Your place is kept: we try again in about {secs} s, and your key appears here as soon as OpenRouter is back. Nothing to do on your side."
+        ),
+        (true, None) => "OpenRouter is not answering right now. Your place is kept: we keep trying, and your key appears here as soon as OpenRouter is back. Nothing to do on your side.".to_string(),
+        (false, _) => "Your key is being prepared. It appears here in a moment.".to_string(),
     };
     view! {
         <div class="notice notice-info" data-state="preparing" data-retrying=retrying.to_string()>

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::browser::{in_viewer_zone, viewer_zone_name};
+use crate::browser::{in_viewer_zone, viewer_offset_secs, viewer_zone_name};
 use crate::model::WorkshopTime;
 
 /// Whether the page shows times in the viewer's zone instead of the workshop's.
@@ -41,16 +41,40 @@ pub fn TimeZoneToggle(workshop_zone: String) -> impl IntoView {
     }
 }
 
+/// An instant in the workshop's zone. After hydration, when the viewer's clock is on
+/// another offset, their own time follows it ("· 08:00 CET your time"); the toggle
+/// swaps which of the two leads.
 #[component]
 pub fn TimeText(time: WorkshopTime) -> impl IntoView {
     let ViewerZone(show_viewer) = expect_context::<ViewerZone>();
-    let utc = time.utc.clone();
+    // Known only in the browser, so set after hydration: the server render and the
+    // first client render agree.
+    let viewer_time = RwSignal::new(None::<String>);
+    let (utc, unix, offset) = (time.utc.clone(), time.unix, time.workshop_offset_secs);
+    Effect::new(move |_| {
+        if viewer_offset_secs(unix).is_some_and(|viewer| viewer != offset) {
+            viewer_time.set(in_viewer_zone(&utc));
+        }
+    });
+    let in_workshop_zone = time.in_workshop_zone.clone();
+    let datetime = time.utc.clone();
     let text = move || {
         if show_viewer.get() {
-            in_viewer_zone(&utc).unwrap_or_else(|| time.in_workshop_zone.clone())
+            in_viewer_zone(&time.utc).unwrap_or_else(|| time.in_workshop_zone.clone())
         } else {
             time.in_workshop_zone.clone()
         }
     };
-    view! { <time datetime=time.utc.clone()>{text}</time> }
+    let other = move || {
+        let viewer = viewer_time.get()?;
+        Some(if show_viewer.get() {
+            format!(" · {in_workshop_zone} workshop time")
+        } else {
+            format!(" · {viewer} your time")
+        })
+    };
+    view! {
+        <time datetime=datetime>{text}</time>
+        <span class="other-zone">{other}</span>
+    }
 }

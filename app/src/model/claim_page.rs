@@ -73,7 +73,12 @@ pub enum ClaimView {
     Closed,
     /// A place is reserved and its key is on the way: being minted right now, or kept
     /// while OpenRouter does not answer (`retrying`), finished by the server either way.
-    Preparing { retrying: bool },
+    /// `retry_in_secs`: when the server's next try goes out, if OpenRouter is known to be
+    /// failing (the attendee never has to retry: the page shows the key when it is there).
+    Preparing {
+        retrying: bool,
+        retry_in_secs: Option<u64>,
+    },
     /// The mailbox's key belongs to another sign-in; the message says which.
     MailboxTaken { message: String },
     /// The key, whatever its health.

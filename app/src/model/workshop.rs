@@ -50,6 +50,9 @@ pub struct WorkshopTime {
     pub unix: i64,
     /// e.g. `Tue 14 Apr 2026, 08:00 CEST`.
     pub in_workshop_zone: String,
+    /// The workshop zone's offset from UTC at this instant, in seconds: the browser
+    /// adds the viewer's own time only when their offset differs.
+    pub workshop_offset_secs: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

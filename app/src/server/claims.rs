@@ -217,13 +217,22 @@ async fn signed_in_view(
                 let leased = row
                     .mint_lease_until
                     .is_some_and(|until| until > Utc::now().timestamp());
+                let retrying = row.mint_attempts > 0 && !leased;
+                let retry_in_secs = retrying
+                    .then(|| state.minter.client().unavailable_for())
+                    .flatten()
+                    .map(|left| left.as_secs().max(1));
                 return Ok(ClaimView::Preparing {
-                    retrying: row.mint_attempts > 0 && !leased,
+                    retrying,
+                    retry_in_secs,
                 });
             }
             Ok(my_key(row, &workshop.timezone, now)
                 .map(ClaimView::Key)
-                .unwrap_or(ClaimView::Preparing { retrying: false }))
+                .unwrap_or(ClaimView::Preparing {
+                    retrying: false,
+                    retry_in_secs: None,
+                }))
         }
         OwnRow::Someone { provider, email } => Ok(ClaimView::MailboxTaken {
             message: format!(
@@ -311,7 +320,8 @@ pub fn my_key(row: Attendance, zone: &Tz, now: DateTime<Utc>) -> Option<MyKey> {
 }
 
 /// A fresh usage figure for the caller's key, at most once per
-/// [`USAGE_REFRESH_SECS`] per key (across instances: the stored sync time decides).
+/// [`USAGE_REFRESH_SECS`] per key and instance (each instance remembers its own asks; with
+/// n instances a key costs at most n calls per window, which is still bounded).
 pub async fn refresh_my_usage(
     state: &AppState,
     slug: &str,

@@ -199,7 +199,11 @@ impl Minter {
             max_attendees: workshop.max_attendees,
             now: now.timestamp(),
         };
-        let row = match database.reserve_claim(&reservation).await? {
+        let row = match database
+            .reserve_claim(&reservation)
+            .instrument(tracing::debug_span!("reserve"))
+            .await?
+        {
             ReserveOutcome::Reserved(row) => row,
             ReserveOutcome::Existing(row) => {
                 self.check_same_person(&row, attendee).await?;
@@ -389,6 +393,7 @@ impl Minter {
 
     /// Creates the row's key (after removing leftovers of earlier attempts) and stores
     /// it. Returns the key's hash.
+    #[tracing::instrument(name = "create", skip_all, fields(attempt = attempt))]
     async fn mint_under_lease(
         &self,
         row: &Attendance,
@@ -513,6 +518,7 @@ impl Minter {
         }
     }
 
+    #[tracing::instrument(name = "guardrail", skip_all)]
     async fn guardrail_id(
         &self,
         workshop: &Workshop,

@@ -98,6 +98,11 @@ impl OpenRouterClient {
         })
     }
 
+    /// While OpenRouter is remembered as failing: how long until calls go out again.
+    pub fn unavailable_for(&self) -> Option<Duration> {
+        self.breaker.check().err()
+    }
+
     /// How long one attempt may take.
     pub fn timeout(&self) -> Duration {
         self.settings.timeout

@@ -104,6 +104,7 @@ impl UsageSyncer {
     }
 
     /// Syncs unless another sync is running or (`force` unset) the last one is fresh.
+    #[tracing::instrument(name = "usage_sync", skip_all, fields(force = force))]
     pub async fn sync(&self, now: i64, force: bool) -> Result<SyncOutcome, SyncError> {
         let Some(lease) = self
             .database

@@ -260,6 +260,11 @@ async fn every_kind_of_response_carries_its_security_headers() {
         .unwrap();
     assert!(redirect.status().is_redirection(), "{}", redirect.status());
     assert_eq!(header_of(&redirect, "cache-control"), "no-store");
+    // The .env download holds the plaintext key.
+    let env_file = ada.get(&app.url("/w/open-now/key.env")).await;
+    assert_eq!(env_file.status(), 200);
+    assert_baseline_headers(&env_file);
+    assert_eq!(header_of(&env_file, "cache-control"), "no-store");
 
     // Auth redirects and health checks.
     let signed_out = ada
@@ -612,33 +617,83 @@ async fn ten_thousand_sign_in_starts_leave_the_table_bounded() {
     assert!(pending <= 8, "one attempt per browser, not {pending}");
 }
 
+/// Everything logged at debug level while the guard lives, as text.
+#[derive(Clone, Default)]
+struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    /// Starts capturing. The test runtime has one thread, so the server's tasks log
+    /// through this subscriber too.
+    fn start() -> (Self, tracing::subscriber::DefaultGuard) {
+        use tracing_subscriber::layer::SubscriberExt;
+        let captured = Self::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::EnvFilter::new("debug"))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(move || writer.clone())
+                    .with_ansi(false),
+            );
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_claim_can_be_followed_through_the_logs_without_its_key_or_email() {
+    let (captured, _guard) = CapturedLogs::start();
+    let app = demo_app().await;
+    let ada = app.demo_sign_in("ada.lovelace@example.com").await;
+    let response = ada
+        .client
+        .post(app.url("/api/claim_key"))
+        .form(&[("slug", "open-now")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let request_id = header_of(&response, "x-request-id");
+    let key: Value = response.json().await.unwrap();
+    let key = key["key"].as_str().expect("the claim answers with the key");
+
+    let logs = captured.text();
+    // The request's id and the workshop's slug are on the line of its OpenRouter call.
+    let create_line = logs
+        .lines()
+        .find(|line| {
+            line.contains(&format!("id=\"{request_id}\"")) && line.contains("OpenRouter call")
+        })
+        .unwrap_or_else(|| panic!("no OpenRouter call logged under request {request_id}: {logs}"));
+    assert!(create_line.contains("slug=open-now"), "{create_line}");
+    assert!(
+        create_line.contains("claim") && create_line.contains("mint"),
+        "{create_line}"
+    );
+    assert!(create_line.contains("path=\"/keys\""), "{create_line}");
+    assert!(!logs.contains(key), "the plaintext key is in the logs");
+    assert!(
+        !logs.contains("ada.lovelace"),
+        "the email is in the logs: {logs}"
+    );
+}
+
 #[tokio::test]
 async fn oauth_codes_and_states_stay_out_of_the_logs() {
-    use std::sync::{Arc, Mutex};
-    use tracing_subscriber::layer::SubscriberExt;
-
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_subscriber::EnvFilter::new("debug"))
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(move || writer.clone())
-                .with_ansi(false),
-        );
-    // The test runtime has one thread: the server's tasks log through this subscriber.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = CapturedLogs::start();
 
     let mut settings = live_settings();
     settings.github = Some(OAuthClient {
@@ -657,7 +712,7 @@ async fn oauth_codes_and_states_stay_out_of_the_logs() {
         ))
         .await;
     assert!(response.status().is_redirection());
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("/auth/github/callback"),
         "the request is logged: {logs}"

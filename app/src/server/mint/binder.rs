@@ -122,6 +122,7 @@ impl BinderInner {
         }
     }
 
+    #[tracing::instrument(name = "assign", skip_all, fields(keys = key_hashes.len()))]
     async fn assign(
         &self,
         guardrail_id: &str,

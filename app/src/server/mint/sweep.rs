@@ -41,6 +41,7 @@ fn is_due(row: &Attendance, now: DateTime<Utc>) -> bool {
 
 impl Minter {
     /// One pass over stalled reservations of every workshop in `registry`.
+    #[tracing::instrument(name = "sweep", skip_all)]
     pub async fn sweep_stalled(&self, registry: &Registry) -> Result<SweepReport, DbError> {
         let settings = self.settings();
         let now = Utc::now();
