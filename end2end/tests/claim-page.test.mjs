@@ -68,18 +68,30 @@ async function keyHash(key) {
   return digest;
 }
 
-test('signed out, one click on "Sign in and claim" lands on a ready key', async () => {
+test('on a phone, one click on "Sign in and claim" lands on a ready key; a refused clipboard selects it', async () => {
   const { page, context, problems } = await openPage(browser);
+  // This browser refuses the clipboard, as some do on plain http or without a gesture.
+  await page.addInitScript(() => {
+    navigator.clipboard.writeText = () => Promise.reject(new DOMException('refused', 'NotAllowedError'));
+  });
   await page.goto(`${BASE_URL}/w/open-now`);
   assert.equal(await state(page), 'signed-out');
   await inspect(page, 'open, signed out');
-  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.setViewportSize({ width: 360, height: 800 });
   await page.getByLabel('Name').fill('Ida');
   await page.getByLabel('Email').fill(someone());
   await page.getByRole('button', { name: 'Sign in and claim' }).click(); // click 1
   await page.waitForURL(`${BASE_URL}/w/open-now`);
   await page.locator('#key-card').waitFor();
-  assert.match(await fullKey(page), /^sk-or-v1-[0-9a-f]{64}$/);
+  const key = await fullKey(page);
+  assert.match(key, /^sk-or-v1-[0-9a-f]{64}$/);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Copy your key' }).click(); // click 2
+  await page.waitForFunction(() => document.querySelector('[role=status]')?.textContent.includes('selected'));
+  assert.equal(await page.locator('#api-key').innerText(), key, 'revealed for copying by hand');
+  assert.equal(await page.evaluate(() => window.getSelection().toString()), key, 'and selected');
+  await page.getByRole('button', { name: 'Copy the base URL' }).click();
+  assert.equal(await page.evaluate(() => window.getSelection().toString()), 'https://openrouter.ai/api/v1');
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -107,6 +119,10 @@ test('claiming in place: focus on the key, masked until shown, copy, snippets, .
   await page.getByRole('button', { name: 'Copy your key' }).click();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key);
   await page.waitForFunction(() => document.querySelector('[role=status]')?.textContent.includes('copied'));
+  await page.getByRole('button', { name: 'Copy the base URL' }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'https://openrouter.ai/api/v1');
+  await page.getByRole('button', { name: 'Copy the model name openai/gpt-5-nano' }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'openai/gpt-5-nano');
 
   // Every snippet carries the key (shown once revealed, always when copied).
   for (const tab of ['curl', 'Python', 'JavaScript', '.env']) {

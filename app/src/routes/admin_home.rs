@@ -17,20 +17,20 @@ use crate::components::response_status::set_response_status;
 use crate::error::AppError;
 use crate::model::{AdminOverview, AdminWorkshopCard};
 
-pub struct AdminHomeRoute {
-    workshops: Resource<Result<AdminOverview, AppError>>,
-}
+/// Loads nothing in `data`: unlike `view`, `data` is not split off (it runs while the
+/// chunk loads), so a resource made there would put its server function's client code
+/// and deserialisers into every attendee's bundle.
+pub struct AdminHomeRoute;
 
 #[lazy_route]
 impl LazyRoute for AdminHomeRoute {
     fn data() -> Self {
-        AdminHomeRoute {
-            workshops: Resource::new(|| (), |_| list_my_workshops()),
-        }
+        AdminHomeRoute
     }
 
-    fn view(this: Self) -> AnyView {
-        view! { <AdminHome workshops=this.workshops /> }.into_any()
+    fn view(_this: Self) -> AnyView {
+        let workshops = Resource::new(|| (), |_| list_my_workshops());
+        view! { <AdminHome workshops /> }.into_any()
     }
 }
 

@@ -120,7 +120,8 @@ struct TableQuery {
     page: i64,
 }
 
-pub struct AdminWorkshopRoute {
+/// What the page loads and does, made in `view` (see `AdminWorkshopRoute`).
+struct AdminWorkshopData {
     slug: Signal<String>,
     query: Memo<TableQuery>,
     changes: RwSignal<u32>,
@@ -134,9 +135,24 @@ pub struct AdminWorkshopRoute {
     drift: Resource<Result<GuardrailDrift, AppError>>,
 }
 
+/// Loads nothing in `data`: unlike `view`, `data` is not split off (it runs while the
+/// chunk loads), so the resources and actions made there would put every admin server
+/// function's client code and the admin types' deserialisers into the attendee's bundle.
+pub struct AdminWorkshopRoute;
+
 #[lazy_route]
 impl LazyRoute for AdminWorkshopRoute {
     fn data() -> Self {
+        AdminWorkshopRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <AdminWorkshopPage route=AdminWorkshopData::load() /> }.into_any()
+    }
+}
+
+impl AdminWorkshopData {
+    fn load() -> Self {
         let params = use_params_map();
         let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
         let url = use_query_map();
@@ -175,7 +191,7 @@ impl LazyRoute for AdminWorkshopRoute {
             move || (slug.get(), actions.reapply.version().get()),
             |(slug, _)| get_guardrail_drift(slug),
         );
-        AdminWorkshopRoute {
+        AdminWorkshopData {
             slug,
             query,
             changes,
@@ -186,16 +202,12 @@ impl LazyRoute for AdminWorkshopRoute {
             drift,
         }
     }
-
-    fn view(this: Self) -> AnyView {
-        view! { <AdminWorkshopPage route=this /> }.into_any()
-    }
 }
 
 #[component]
-fn AdminWorkshopPage(route: AdminWorkshopRoute) -> impl IntoView {
+fn AdminWorkshopPage(route: AdminWorkshopData) -> impl IntoView {
     provide_viewer_zone();
-    let AdminWorkshopRoute {
+    let AdminWorkshopData {
         slug,
         query,
         changes,

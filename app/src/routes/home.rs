@@ -11,22 +11,22 @@ use crate::error::AppError;
 use crate::model::{WorkshopState, WorkshopSummary};
 
 /// The route, loaded lazily: its code comes in a chunk of its own (`cargo leptos build
-/// --split`), so an attendee's claim page never downloads it; its data starts loading
-/// together with that chunk.
-pub struct HomeRoute {
-    workshops: Resource<Result<Vec<WorkshopSummary>, AppError>>,
-}
+/// --split`), so an attendee's claim page never downloads it.
+///
+/// Loads nothing in `data`: unlike `view`, `data` is not split off (it runs while the
+/// chunk loads), so a resource made there would put its server function's client code
+/// and deserialisers into every attendee's bundle.
+pub struct HomeRoute;
 
 #[lazy_route]
 impl LazyRoute for HomeRoute {
     fn data() -> Self {
-        HomeRoute {
-            workshops: Resource::new(|| (), |_| list_workshops()),
-        }
+        HomeRoute
     }
 
-    fn view(this: Self) -> AnyView {
-        view! { <HomePage workshops=this.workshops /> }.into_any()
+    fn view(_this: Self) -> AnyView {
+        let workshops = Resource::new(|| (), |_| list_workshops());
+        view! { <HomePage workshops /> }.into_any()
     }
 }
 

@@ -20,22 +20,20 @@ use crate::model::{Projector, WorkshopFigures, WorkshopState};
 const FIGURES_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The route, loaded lazily: the projector's code never reaches an attendee's phone.
-pub struct ProjectorRoute {
-    projector: Resource<Result<Projector, AppError>>,
-}
+/// Loads nothing in `data` (see `HomeRoute`).
+pub struct ProjectorRoute;
 
 #[lazy_route]
 impl LazyRoute for ProjectorRoute {
     fn data() -> Self {
-        let params = use_params_map();
-        let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
-        ProjectorRoute {
-            projector: Resource::new(move || slug.get(), get_projector),
-        }
+        ProjectorRoute
     }
 
-    fn view(this: Self) -> AnyView {
-        view! { <ProjectorPage projector=this.projector /> }.into_any()
+    fn view(_this: Self) -> AnyView {
+        let params = use_params_map();
+        let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
+        let projector = Resource::new(move || slug.get(), get_projector);
+        view! { <ProjectorPage projector /> }.into_any()
     }
 }
 

@@ -16,20 +16,18 @@ use crate::local_path::safe_next_path;
 use crate::model::{SignInErrorCode, SignInMethodsInfo};
 
 /// The route, loaded lazily (see `HomeRoute`).
-pub struct SignInRoute {
-    methods: Resource<Result<SignInMethodsInfo, AppError>>,
-}
+/// Loads nothing in `data` (see `HomeRoute`).
+pub struct SignInRoute;
 
 #[lazy_route]
 impl LazyRoute for SignInRoute {
     fn data() -> Self {
-        SignInRoute {
-            methods: Resource::new_blocking(|| (), |_| get_sign_in_methods()),
-        }
+        SignInRoute
     }
 
-    fn view(this: Self) -> AnyView {
-        view! { <SignInPage methods=this.methods /> }.into_any()
+    fn view(_this: Self) -> AnyView {
+        let methods = Resource::new_blocking(|| (), |_| get_sign_in_methods());
+        view! { <SignInPage methods /> }.into_any()
     }
 }
 

@@ -19,7 +19,7 @@ use crate::server::db::{
     ORDER_OLDEST, STATUS_CONDITIONS,
 };
 use crate::server::guardrail::settings_for;
-use crate::server::openrouter::KeyUpdate;
+use crate::server::openrouter::{asked_by_a_person, KeyUpdate};
 use crate::server::registry::Workshop;
 use crate::server::state::AppState;
 use crate::server::time_format::workshop_time;
@@ -294,9 +294,7 @@ pub async fn retry_all_unbound(
     state: &AppState,
     workshop: &Workshop,
 ) -> Result<RetryReport, AppError> {
-    let report = state
-        .minter
-        .bind_unbound(workshop, state.clock.now())
+    let report = asked_by_a_person(state.minter.bind_unbound(workshop, state.clock.now()))
         .await
         .map_err(|error| error.into_app_error(&workshop.title))?;
     Ok(RetryReport {
@@ -306,9 +304,7 @@ pub async fn retry_all_unbound(
 }
 
 pub async fn sync_usage_now(state: &AppState) -> Result<SyncNowOutcome, AppError> {
-    let outcome = state
-        .usage_sync
-        .sync(Utc::now().timestamp(), true)
+    let outcome = asked_by_a_person(state.usage_sync.sync(Utc::now().timestamp(), true))
         .await
         .map_err(sync_error)?;
     Ok(match outcome {
@@ -347,10 +343,7 @@ pub async fn set_key_disabled(
         disabled: Some(disabled),
         ..KeyUpdate::default()
     };
-    state
-        .minter
-        .client()
-        .update_key(&hash, &update)
+    asked_by_a_person(state.minter.client().update_key(&hash, &update))
         .await
         .map_err(|error| {
             tracing::warn!(%error, "changing a key's disabled state failed");
@@ -389,7 +382,7 @@ pub async fn disable_all_keys(
                 disabled: Some(true),
                 ..KeyUpdate::default()
             };
-            state.minter.client().update_key(&hash, &update).await?;
+            asked_by_a_person(state.minter.client().update_key(&hash, &update)).await?;
             if let Err(error) = state
                 .database
                 .set_key_disabled(&hash, true, Utc::now().timestamp())

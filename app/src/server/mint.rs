@@ -43,7 +43,9 @@ use crate::server::db::{
 };
 use crate::server::email::{mask_email, same_mailbox};
 use crate::server::lease_heartbeat::Heartbeat;
-use crate::server::openrouter::{utc_timestamp, CreatedKey, NewKey, OpenRouterClient, RetryPolicy};
+use crate::server::openrouter::{
+    asked_by_a_person, utc_timestamp, CreatedKey, NewKey, OpenRouterClient, RetryPolicy,
+};
 use crate::server::registry::Workshop;
 use guardrail_cache::GuardrailCache;
 use orphans::OrphanRemover;
@@ -260,7 +262,7 @@ impl Minter {
         now: DateTime<Utc>,
     ) -> Result<Attendance, ClaimError> {
         let minter = self.clone();
-        detached(async move {
+        detached(asked_by_a_person(async move {
             match row.status() {
                 ClaimStatus::Bound => Ok(row),
                 ClaimStatus::Reserved => minter.mint(&workshop, row, now, true).await,
@@ -271,7 +273,7 @@ impl Minter {
                     minter.reload(&row).await
                 }
             }
-        })
+        }))
         .await
     }
 

@@ -22,6 +22,19 @@ use tokio::sync::Semaphore;
 use crate::server::secret::Secret;
 
 pub use breaker::BreakerSettings;
+
+tokio::task_local! {
+    static ASKED_BY_A_PERSON: ();
+}
+
+/// Runs `work` with the breaker's memory of failures set aside: an organiser who
+/// presses Retry once OpenRouter is back must not be told to wait out a back-off that
+/// only background retries earned. The call is a probe: its outcome still opens or
+/// closes the breaker for everyone else. (Task-local: work spawned inside does not
+/// inherit it.)
+pub async fn asked_by_a_person<F: std::future::Future>(work: F) -> F::Output {
+    ASKED_BY_A_PERSON.scope((), work).await
+}
 pub use error::OpenRouterError;
 pub use retry::RetryPolicy;
 pub use wire::{
@@ -351,7 +364,8 @@ impl OpenRouterClient {
         }
     }
 
-    /// One attempt, with the breaker consulted before and told after.
+    /// One attempt, with the breaker consulted before (unless a person asked for this
+    /// call: see [`asked_by_a_person`]) and told after.
     #[tracing::instrument(level = "debug", name = "openrouter", skip_all, fields(method = method_name(method), path = path))]
     async fn attempt<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
@@ -361,9 +375,12 @@ impl OpenRouterClient {
         body: Option<&B>,
     ) -> Result<T, OpenRouterError> {
         let method_name = method_name(method);
-        self.breaker
-            .check()
-            .map_err(|retry_in| OpenRouterError::Unavailable { retry_in })?;
+        let asked = ASKED_BY_A_PERSON.try_with(|_| ()).is_ok();
+        if !asked {
+            self.breaker
+                .check()
+                .map_err(|retry_in| OpenRouterError::Unavailable { retry_in })?;
+        }
         // The permit is held for the whole round trip, so the bound is on calls in flight.
         let _permit = self
             .permits
@@ -375,9 +392,11 @@ impl OpenRouterClient {
                 message: "the client is shutting down".into(),
             })?;
         // The breaker may have opened while this call waited for a slot.
-        self.breaker
-            .check()
-            .map_err(|retry_in| OpenRouterError::Unavailable { retry_in })?;
+        if !asked {
+            self.breaker
+                .check()
+                .map_err(|retry_in| OpenRouterError::Unavailable { retry_in })?;
+        }
         let started = std::time::Instant::now();
         let result = self.send::<B, T>(method, path, query, body).await;
         match &result {

@@ -348,3 +348,57 @@ async fn fifty_failing_claims_share_a_few_listings_of_a_big_account() {
         "{pages} pages of GET /keys for 150 searches: listings are not shared"
     );
 }
+
+/// Background retries wait out the breaker's back-off; an organiser's Retry once
+/// OpenRouter is back goes through at once, and its success lets everyone through again.
+#[tokio::test]
+async fn an_organisers_retry_is_not_held_back_by_the_breaker() {
+    let open_now = workshop_file(
+        "Open now",
+        Window::open_now(),
+        "admins: [organiser@example.com]\n",
+    );
+    let app = TestAppBuilder::new()
+        .openrouter_breaker(std::time::Duration::from_secs(600))
+        .workshop("open-now", &open_now)
+        .spawn()
+        .await;
+    let sim = simulator(&app);
+    sim.inject(FaultRule::every(
+        ASSIGN_ROUTE,
+        FaultAction::ServerError { status: 503 },
+    ))
+    .unwrap();
+    let ada = signed_in(&app, "ada@example.com").await;
+    let (status, claimed) = call(&app, &ada, "claim_key", &[("slug", "open-now")]).await;
+    assert_eq!(status, 200, "{claimed}");
+    assert_eq!(claimed["bound"], Value::Bool(false));
+    sim.clear_faults();
+    // The breaker is open: an attendee's claim is answered at once with a wait.
+    let bob = signed_in(&app, "bob@example.com").await;
+    let (status, refused) = call(&app, &bob, "claim_key", &[("slug", "open-now")]).await;
+    assert_eq!(status, 503, "{refused}");
+
+    let admin = signed_in(&app, "organiser@example.com").await;
+    let (_, claims) = call(&app, &admin, "list_claims", &[("slug", "open-now")]).await;
+    let id = claims["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["status"] == "unbound")
+        .expect("Ada's row")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, row) = call(
+        &app,
+        &admin,
+        "retry_binding",
+        &[("slug", "open-now"), ("row", &id)],
+    )
+    .await;
+    assert_eq!(status, 200, "{row}");
+    assert_eq!(row["status"], "bound");
+    let (status, claimed) = call(&app, &bob, "claim_key", &[("slug", "open-now")]).await;
+    assert_eq!(status, 200, "the probe closed the breaker: {claimed}");
+}
