@@ -2,6 +2,7 @@
 // server started with the test workshops, waiting for it to be healthy, and stopping
 // every child process at the end.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -34,6 +35,44 @@ export async function waitForHealth(url, server, deadlineMs) {
     await new Promise((next) => setTimeout(next, 100)); // poll interval, not a synchronisation
   }
   throw new Error(`server did not become healthy within ${deadlineMs} ms`);
+}
+
+/**
+ * What `url` weighs on the wire for a browser that takes brotli — every browser on an
+ * https deployment. (Chromium offers brotli only over https, and these servers are plain
+ * http on loopback, so the browser's own byte counts would show gzip.) Body bytes as
+ * sent, compressed; `cookie` for pages behind a sign-in.
+ */
+export function brotliBytes(url, cookie) {
+  return new Promise((resolve, reject) => {
+    const headers = { 'accept-encoding': 'br, gzip', ...(cookie ? { cookie } : {}) };
+    http.get(url, { headers }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk) => { bytes += chunk.length; });
+      response.on('end', () => resolve({ bytes, encoding: response.headers['content-encoding'] ?? 'none' }));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/**
+ * Resolves once the page's wasm is served precompressed: the server compresses its files
+ * at brotli's best in the background after start-up and less well until then, so a
+ * weight measured earlier would not be what attendees get. Fails after `deadlineMs`.
+ */
+export async function waitForCompressedAssets(base, page, deadlineMs) {
+  const html = await (await fetch(`${base}${page}`)).text();
+  const wasm = html.match(/\/pkg\/[^"']+\.wasm/)?.[0];
+  if (!wasm) throw new Error(`no wasm file named on ${page}`);
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${base}${wasm}`, { headers: { 'accept-encoding': 'br' } });
+    await response.body?.cancel();
+    // Until then the on-the-fly compression answers (lighter brotli, streamed: no length).
+    if (response.headers.get('content-encoding') === 'br' && response.headers.get('content-length')) return;
+    await new Promise((next) => setTimeout(next, 200)); // poll interval, not a synchronisation
+  }
+  throw new Error(`${wasm} was not served brotli-compressed within ${deadlineMs} ms`);
 }
 
 export function startServer(port, dataDir, name, extraEnv) {

@@ -10,7 +10,9 @@ import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorkshops } from './workshops.mjs';
-import { children, freePort, root, startOidcProvider, startServer, waitForHealth } from './harness.mjs';
+import {
+  children, freePort, root, startOidcProvider, startServer, waitForCompressedAssets, waitForHealth,
+} from './harness.mjs';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wkm-e2e-'));
 // Claim windows relative to now: no test expires on a calendar date.
@@ -25,6 +27,8 @@ try {
   // control routes (faults, outages, usage).
   const demo = startServer(demoPort, dataDir, 'demo', { DEMO_SIMULATOR_ADDR: `127.0.0.1:${simulatorPort}` });
   await waitForHealth(`${baseUrl}/healthz`, demo, 30_000);
+  // The weight test measures what attendees get: the brotli files.
+  await waitForCompressedAssets(baseUrl, '/w/open-now', 60_000);
   const live = startServer(livePort, dataDir, 'live', {
     PUBLIC_URL: liveBaseUrl,
     GOOGLE_CLIENT_ID: 'wkm-e2e-client',

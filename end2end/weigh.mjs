@@ -2,7 +2,8 @@
 // Starts the release server in demo mode (with the test workshops) and Chromium with an
 // empty cache, then prints:
 //   - every file of a cold load of /w/open-now (signed out) with its bytes as
-//     transferred (compressed, as served), and the total against the 300 KB budget;
+//     transferred to a browser on https (brotli; see `brotliBytes`), and the total
+//     against the 300 KB budget;
 //   - the same for /admin (an organiser's cold load), to show it is split off;
 //   - the time from the "Claim my key" click to the key card on screen, over N claims.
 // Usage: node end2end/weigh.mjs [--claims N]   (needs `cargo leptos build --release`)
@@ -10,7 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorkshops } from './workshops.mjs';
-import { children, freePort, startServer, waitForHealth } from './harness.mjs';
+import {
+  brotliBytes, children, freePort, startServer, waitForCompressedAssets, waitForHealth,
+} from './harness.mjs';
 import { launch } from './tests/browser.mjs';
 
 const BUDGET = 300 * 1024;
@@ -34,16 +37,18 @@ async function coldLoad(browser, url, signIn) {
   await page.goto(url);
   await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 30_000 });
   await page.waitForLoadState('networkidle');
+  const cookie = (await context.cookies()).map(({ name, value }) => `${name}=${value}`).join('; ');
   await context.close();
-  return files;
+  // Every file the browser loaded, weighed as an https browser receives it (brotli).
+  return Promise.all(files.map(async ({ url }) => ({ url, ...(await brotliBytes(url, cookie)) })));
 }
 
 function printFiles(title, files) {
   console.log(`\n${title}`);
   let total = 0;
-  for (const { url, bytes } of files) {
+  for (const { url, bytes, encoding } of files) {
     total += bytes;
-    console.log(`  ${String(bytes).padStart(8)} B  ${new URL(url).pathname}`);
+    console.log(`  ${String(bytes).padStart(8)} B  ${encoding.padEnd(4)}  ${new URL(url).pathname}`);
   }
   console.log(`  ${String(total).padStart(8)} B  total (${(total / 1024).toFixed(1)} KB)`);
   return total;
@@ -94,6 +99,7 @@ try {
   const base = `http://127.0.0.1:${port}`;
   const server = startServer(port, dataDir, 'weigh', {});
   await waitForHealth(`${base}/healthz`, server, 30_000);
+  await waitForCompressedAssets(base, '/w/open-now', 60_000);
   browser = await launch();
   const total = printFiles(`cold load of ${base}/w/open-now, signed out:`, await coldLoad(browser, `${base}/w/open-now`));
   console.log(total <= BUDGET

@@ -3,3 +3,20 @@
 
 pub mod charts;
 pub mod figures;
+
+/// "1 claim", "3 claims": a number with its noun.
+pub fn counted(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted;
+
+    #[test]
+    fn one_is_singular_and_everything_else_plural() {
+        assert_eq!(counted(1, "claim", "claims"), "1 claim");
+        assert_eq!(counted(0, "claim", "claims"), "0 claims");
+        assert_eq!(counted(2, "key", "keys"), "2 keys");
+    }
+}

@@ -45,14 +45,20 @@ pub fn TimeZoneToggle(workshop_zone: String) -> impl IntoView {
 /// another offset, their own time follows it ("· 08:00 CET your time"); the toggle
 /// swaps which of the two leads.
 #[component]
-pub fn TimeText(time: WorkshopTime) -> impl IntoView {
+pub fn TimeText(
+    time: WorkshopTime,
+    /// One time only, in whichever zone the toggle chose (table cells, where a second
+    /// time on every row would be noise).
+    #[prop(optional)]
+    compact: bool,
+) -> impl IntoView {
     let ViewerZone(show_viewer) = expect_context::<ViewerZone>();
     // Known only in the browser, so set after hydration: the server render and the
     // first client render agree.
     let viewer_time = RwSignal::new(None::<String>);
     let (utc, unix, offset) = (time.utc.clone(), time.unix, time.workshop_offset_secs);
     Effect::new(move |_| {
-        if viewer_offset_secs(unix).is_some_and(|viewer| viewer != offset) {
+        if !compact && viewer_offset_secs(unix).is_some_and(|viewer| viewer != offset) {
             viewer_time.set(in_viewer_zone(&utc));
         }
     });

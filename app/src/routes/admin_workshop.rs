@@ -25,6 +25,7 @@ use crate::api::admin::{
     SyncUsageNow,
 };
 use crate::components::admin::charts::Charts;
+use crate::components::admin::counted;
 use crate::components::admin::figures::{Badges, FigureBars};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::layout::sign_in_href;
@@ -392,8 +393,9 @@ fn Toolbar(
         let disable = actions.disable.value().get().map(row);
         let retry_all = actions.retry_all.value().get().map(|result| match result {
             Ok(report) => format!(
-                "Bound {} keys; {} still unbound.",
-                report.bound, report.still_unbound
+                "Bound {}; {} still unbound.",
+                counted(report.bound, "key", "keys"),
+                report.still_unbound
             ),
             Err(error) => error.to_string(),
         });
@@ -402,7 +404,11 @@ fn Toolbar(
                 keys_updated,
                 list_calls,
             }) => {
-                format!("Usage synced: {keys_updated} keys updated in {list_calls} calls.")
+                format!(
+                    "Usage synced: {} updated in {}.",
+                    counted(keys_updated, "key", "keys"),
+                    counted(list_calls, "call", "calls")
+                )
             }
             Ok(crate::model::SyncNowOutcome::AlreadyRunning) => {
                 "Another sync is running right now; figures update when it ends.".to_string()
@@ -415,13 +421,14 @@ fn Toolbar(
             .get()
             .map(|result| match result {
                 Ok(report) => format!(
-                    "Disabled {} keys; {} could not be disabled (try again).",
-                    report.disabled, report.failed
+                    "Disabled {}; {} could not be disabled (try again).",
+                    counted(report.disabled, "key", "keys"),
+                    report.failed
                 ),
                 Err(error) => error.to_string(),
             });
         let simulate = actions.simulate.value().get().map(|result| match result {
-            Ok(count) => format!("Simulated spend on {count} keys."),
+            Ok(count) => format!("Simulated spend on {}.", counted(count, "key", "keys")),
             Err(error) => error.to_string(),
         });
         // Only the last action's outcome: older ones would read as news.
@@ -542,7 +549,7 @@ fn ClaimsTableView(
     let next = (page < pages).then(|| page_href(page + 1));
     view! {
         <p class="table-count" data-total=table.total>
-            {format!("{} claims match · page {} of {}", table.total, page, pages)}
+            {format!("{} · page {} of {}", counted(table.total, "claim matches", "claims match"), page, pages)}
         </p>
         <div class="table-scroll" role="region" aria-label="Table of attendees" tabindex="0">
             <table class="claims-table">
@@ -603,7 +610,7 @@ fn ClaimRowView(row: ClaimRow, actions: AdminActions, now: i64) -> impl IntoView
                 <span class="who">{row.name.clone().unwrap_or_else(|| row.email.clone())}</span>
                 <span class="muted small">{row.email.clone()} " · " {crate::model::provider_display_name(&row.provider).to_string()}</span>
             </td>
-            <td data-label="Claimed"><TimeText time=row.claimed_at.clone() /></td>
+            <td data-label="Claimed"><TimeText time=row.claimed_at.clone() compact=true /></td>
             <td data-label="Status"><span class=format!("badge badge-{}", status.as_str())>{status.label()}</span></td>
             <td data-label="Spent">
                 <meter min="0" max=limit_micros.to_string() value=spent_micros.min(limit_micros).to_string()

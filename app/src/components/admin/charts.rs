@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use super::counted;
 use crate::model::{AdminCharts, TimeBucket};
 
 const WIDTH: i64 = 600;
@@ -55,8 +56,10 @@ fn ClaimsOverTime(buckets: Vec<TimeBucket>) -> impl IntoView {
     let slot = WIDTH / count;
     let summary = match (buckets.first(), buckets.last()) {
         (Some(first), Some(last)) => format!(
-            "{total} claims between {} and {}; at most {most} in one interval.",
-            first.starts.in_workshop_zone, last.starts.in_workshop_zone
+            "{} between {} and {}; at most {most} in one interval.",
+            counted(total, "claim", "claims"),
+            first.starts.in_workshop_zone,
+            last.starts.in_workshop_zone
         ),
         _ => "No claims yet.".to_string(),
     };
@@ -92,7 +95,11 @@ fn SpendHistogram(counts: Vec<i64>) -> impl IntoView {
     let slot = WIDTH / counts.len().max(1) as i64;
     let keys: i64 = counts.iter().sum();
     let over_half: i64 = counts.iter().skip(5).sum();
-    let summary = format!("{keys} keys; {over_half} have spent half of their budget or more.");
+    let summary = format!(
+        "{}; {over_half} {} spent half of their budget or more.",
+        counted(keys, "key", "keys"),
+        if over_half == 1 { "has" } else { "have" }
+    );
     let bars = counts
         .iter()
         .enumerate()
