@@ -376,11 +376,11 @@ impl OpenRouterClient {
     ) -> Result<T, OpenRouterError> {
         let method_name = method_name(method);
         let asked = ASKED_BY_A_PERSON.try_with(|_| ()).is_ok();
-        if !asked {
-            self.breaker
-                .check()
-                .map_err(|retry_in| OpenRouterError::Unavailable { retry_in })?;
-        }
+        let breaker_allows = || match self.breaker.check() {
+            Err(retry_in) if !asked => Err(OpenRouterError::Unavailable { retry_in }),
+            _ => Ok(()),
+        };
+        breaker_allows()?;
         // The permit is held for the whole round trip, so the bound is on calls in flight.
         let _permit = self
             .permits
@@ -392,11 +392,7 @@ impl OpenRouterClient {
                 message: "the client is shutting down".into(),
             })?;
         // The breaker may have opened while this call waited for a slot.
-        if !asked {
-            self.breaker
-                .check()
-                .map_err(|retry_in| OpenRouterError::Unavailable { retry_in })?;
-        }
+        breaker_allows()?;
         let started = std::time::Instant::now();
         let result = self.send::<B, T>(method, path, query, body).await;
         match &result {

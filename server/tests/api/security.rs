@@ -17,6 +17,20 @@ use crate::support::browser::Browser;
 use crate::support::windows::Window;
 use crate::support::{live_settings, open_workshop, workshop_file, TestApp, TestAppBuilder};
 
+/// A live (not demo) deployment with GitHub sign-in configured.
+async fn live_app_with_github() -> TestApp {
+    let mut settings = live_settings();
+    settings.github = Some(OAuthClient {
+        client_id: "client".into(),
+        client_secret: Secret::new("secret"),
+    });
+    TestAppBuilder::new()
+        .workshop("open-now", &open_workshop())
+        .live(settings)
+        .spawn()
+        .await
+}
+
 async fn demo_app() -> TestApp {
     TestAppBuilder::new()
         .workshop("open-now", &open_workshop())
@@ -588,16 +602,7 @@ fn futures_stream(
 
 #[tokio::test]
 async fn ten_thousand_sign_in_starts_leave_the_table_bounded() {
-    let mut settings = live_settings();
-    settings.github = Some(OAuthClient {
-        client_id: "client".into(),
-        client_secret: Secret::new("secret"),
-    });
-    let app = TestAppBuilder::new()
-        .workshop("open-now", &open_workshop())
-        .live(settings)
-        .spawn()
-        .await;
+    let app = live_app_with_github().await;
     // Eight browsers that keep their cookies, 1,250 starts each, all at once.
     let mut loops = Vec::new();
     for _ in 0..8 {
@@ -695,16 +700,7 @@ async fn a_claim_can_be_followed_through_the_logs_without_its_key_or_email() {
 async fn oauth_codes_and_states_stay_out_of_the_logs() {
     let (captured, _guard) = CapturedLogs::start();
 
-    let mut settings = live_settings();
-    settings.github = Some(OAuthClient {
-        client_id: "client".into(),
-        client_secret: Secret::new("secret"),
-    });
-    let app = TestAppBuilder::new()
-        .workshop("open-now", &open_workshop())
-        .live(settings)
-        .spawn()
-        .await;
+    let app = live_app_with_github().await;
     let browser = Browser::new();
     let response = browser
         .get(&app.url(
