@@ -10,6 +10,9 @@ export function utc(date) {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+// Every workshop here has `key_pool: 0`: the browser tests inject OpenRouter faults into
+// claims (an unbound key, an outage) and expect each claim to mint its own key. The warm
+// pool is tested by the Rust tests (server/tests/api/pool.rs).
 /** Writes the test workshops into `dir` (created) and returns the windows used. */
 export function writeWorkshops(dir, now = Date.now()) {
   mkdirSync(dir, { recursive: true });
@@ -27,6 +30,7 @@ limit_usd: 300
 max_attendees: 150
 allowed_models: [openai/gpt-5-nano, anthropic/claude-sonnet-4.6]
 admins: [organiser@example.com]
+key_pool: 0
 `);
   writeFileSync(join(dir, 'upcoming.yaml'), `title: RAG from scratch
 description: Retrieval-augmented generation without a framework, in two hours.
@@ -38,6 +42,7 @@ limit_usd: 120
 allowed_models: [openai/gpt-5-mini, google/gemini-2.5-flash]
 admins: [host@example.org]
 allowed_email_domains: [example.org, example.com]
+key_pool: 0
 `);
   const plain = (title, extra) => `title: ${title}
 timezone: Europe/Berlin
@@ -47,6 +52,7 @@ key_limit_usd: 1
 limit_usd: 100
 allowed_models: [openai/gpt-5-nano]
 admins: [organiser@example.com]
+key_pool: 0
 ${extra}`;
   // One place: the second attendee finds it sold out.
   writeFileSync(join(dir, 'one-seat.yaml'), plain('One seat', 'max_attendees: 1\n'));

@@ -15,8 +15,8 @@ mod workshop;
 
 pub use admin::{
     AdminCharts, AdminFigures, AdminOverview, AdminWorkshop, AdminWorkshopCard, ChangeMark,
-    ClaimRow, ClaimsTable, DisableReport, GuardrailDrift, RowStatus, SortBy, Spender, TimeBucket,
-    WorkshopConfig, ROWS_PER_PAGE,
+    ClaimRow, ClaimsTable, DisableReport, GuardrailDrift, PoolFigures, RowStatus, SortBy, Spender,
+    TimeBucket, WorkshopConfig, ROWS_PER_PAGE,
 };
 pub use claim::{ClaimOverview, ClaimStatus, MyKey, RetryReport, SyncNowOutcome};
 pub use claim_page::{ClaimPage, ClaimView, MarketingChoice, SoldOut, WorkshopFigures};

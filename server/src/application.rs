@@ -84,11 +84,9 @@ impl Application {
         } = sign_in_providers(&config.mode, address)?;
         let openrouter = openrouter_setup::connect(&config).await?;
         let instance = format!("{}:{}", hostname(), std::process::id());
-        let minter = Minter::new(
-            database.clone(),
-            openrouter.client.clone(),
-            MintSettings::default(),
-        );
+        let mut mint_settings = MintSettings::default();
+        mint_settings.pool.lead = config.key_pool_lead;
+        let minter = Minter::new(database.clone(), openrouter.client.clone(), mint_settings);
         let usage_sync = UsageSyncer::new(
             database.clone(),
             openrouter.client,

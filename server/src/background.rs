@@ -5,18 +5,25 @@
 //! - every few seconds, the sweep finishes reservations nobody is finishing (a crashed
 //!   instance's, an outage's), so a kept place becomes a key without its attendee
 //!   clicking again;
+//! - every second, each workshop's warm key pool is tended ([`Minter::tend_pool`]): filled
+//!   from its lead time before claims open, emptied once they close (so also at start-up
+//!   for workshops that closed while the server was down); now and then the renamer is
+//!   woken for handed-out pool keys whose rename failed earlier;
 //! - on the usage-sync timer while any workshop is live, usage is copied from
 //!   OpenRouter and keys left unbound are retried.
 //!
 //! Every instance runs all of it; leases in the database let only one of them do each
 //! job at a time.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use app::server::lease_heartbeat::Heartbeat;
+use app::server::mint::ClaimError;
+use app::server::openrouter::OpenRouterError;
 use app::server::registry::{Registry, Workshop};
 use app::server::state::AppState;
 use app::server::usage_sync::SyncOutcome;
@@ -26,8 +33,26 @@ pub const SWEEP_INTERVAL: Duration = Duration::from_secs(2);
 const SWEEP_LEASE: &str = "mint-sweep";
 const SWEEP_LEASE_SECONDS: i64 = 20;
 
+/// How often each workshop's key pool is looked after.
+pub const POOL_INTERVAL: Duration = Duration::from_secs(1);
+/// How often renames left over by failures are tried again.
+const RENAME_RETRY_EVERY: u32 = 15;
+
 /// Starts the timers; they run until the process ends.
 pub fn spawn(state: AppState) {
+    let pools = state.clone();
+    tokio::spawn(async move {
+        let tending = Arc::new(Mutex::new(HashSet::new()));
+        let mut ticks = tokio::time::interval(POOL_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        for round in 0_u32.. {
+            ticks.tick().await;
+            tend_pools(&pools, &tending);
+            if round % RENAME_RETRY_EVERY == 0 {
+                pools.minter.rename_soon();
+            }
+        }
+    });
     let sweeper = state.clone();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
@@ -48,6 +73,36 @@ pub fn spawn(state: AppState) {
             tick(&state, Utc::now()).await;
         }
     });
+}
+
+/// Starts a round of upkeep for every workshop whose previous round has finished: a
+/// slow OpenRouter holds up only its own workshop's pool.
+fn tend_pools(state: &AppState, tending: &Arc<Mutex<HashSet<String>>>) {
+    let now = state.clock.now();
+    for workshop in state.registry.all() {
+        let fresh = tending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(workshop.slug.clone());
+        if !fresh {
+            continue;
+        }
+        let (minter, tending) = (state.minter.clone(), tending.clone());
+        tokio::spawn(async move {
+            match minter.tend_pool(&workshop, now).await {
+                Ok(_) => {}
+                // The breaker already said so once; no line per workshop and second.
+                Err(ClaimError::OpenRouter(OpenRouterError::Unavailable { .. })) => {}
+                Err(error) => {
+                    tracing::warn!(%error, slug = %workshop.slug, "the key pool could not be tended; the next round tries again")
+                }
+            }
+            tending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&workshop.slug);
+        });
+    }
 }
 
 async fn prepare_guardrails(state: &AppState, now: DateTime<Utc>) {

@@ -36,6 +36,9 @@ pub struct Config {
     /// first time (`OPENROUTER_BREAKER_SECS`, default 2; doubles up to 15 times that;
     /// 0 turns the circuit breaker off).
     pub openrouter_breaker: Duration,
+    /// How long before a workshop's claims open its warm key pool starts filling
+    /// (`KEY_POOL_LEAD_MINUTES`, default 30).
+    pub key_pool_lead: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +144,9 @@ impl Config {
                     60,
                 )?
                 .max(1),
+            ),
+            key_pool_lead: Duration::from_secs(
+                60 * parsed(&get, "KEY_POOL_LEAD_MINUTES", "a number of minutes", 30_u64)?,
             ),
             demo_simulator_addr: parsed(
                 &get,

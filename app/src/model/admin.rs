@@ -57,6 +57,7 @@ pub struct AdminWorkshop {
     pub workshop: WorkshopSummary,
     pub config: WorkshopConfig,
     pub figures: AdminFigures,
+    pub pool: PoolFigures,
     pub charts: AdminCharts,
     /// Demo mode: the "simulate activity" control is offered.
     pub demo_mode: bool,
@@ -64,6 +65,25 @@ pub struct AdminWorkshop {
     pub now: i64,
     /// The change mark these figures are as of: the live page reloads when it moves.
     pub mark: ChangeMark,
+}
+
+/// The warm key pool: keys minted and bound before attendees arrive, handed out by
+/// claims without calling OpenRouter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PoolFigures {
+    /// `key_pool: 0` turns it off.
+    pub enabled: bool,
+    /// Kept filled now: from the lead time before claims open until they close.
+    pub filling: bool,
+    /// How long before claims open it starts filling, in minutes.
+    pub lead_minutes: i64,
+    /// Ready keys it keeps now: shrinks with the places that remain.
+    pub target: i64,
+    pub ready: i64,
+    /// Being created or bound.
+    pub minting: i64,
+    /// Unclaimed keys deleted when the window closed; `None` before the close.
+    pub deleted_at_close: Option<i64>,
 }
 
 /// The workshop file as loaded.
@@ -237,6 +257,8 @@ pub struct ChangeMark {
     /// Rows by status and spend, folded into one number: changes within the same
     /// second (`last_update` has whole seconds) still move the mark.
     pub digest: i64,
+    /// The key pool's size and readiness, folded into one number.
+    pub pool: i64,
 }
 
 /// The guardrail on OpenRouter against the workshop file.

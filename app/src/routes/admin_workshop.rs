@@ -34,8 +34,8 @@ use crate::components::response_status::set_response_status;
 use crate::components::time_zone::{provide_viewer_zone, TimeText};
 use crate::error::AppError;
 use crate::model::{
-    AdminFigures, AdminWorkshop, ClaimRow, ClaimsTable, GuardrailDrift, RowStatus, SortBy,
-    WorkshopState,
+    AdminFigures, AdminWorkshop, ClaimRow, ClaimsTable, GuardrailDrift, PoolFigures, RowStatus,
+    SortBy, WorkshopState,
 };
 
 /// How often the live page asks whether anything changed.
@@ -366,8 +366,45 @@ fn RoomFigures(live: AdminWorkshop) -> impl IntoView {
     view! {
         <FigureBars figures=live.figures />
         <Badges figures=live.figures />
+        <PoolLine pool=live.pool />
         <p class="muted" data-synced>{synced}</p>
     }
+}
+
+/// The warm key pool in one sentence: what it keeps, what is ready, what is on its way,
+/// and what the close deleted.
+#[component]
+fn PoolLine(pool: PoolFigures) -> impl IntoView {
+    let words = pool_words(&pool);
+    view! { <p class="muted" data-pool>{words}</p> }
+}
+
+fn pool_words(pool: &PoolFigures) -> String {
+    if let Some(deleted) = pool.deleted_at_close {
+        return format!(
+            "Key pool: closed; {} unclaimed deleted from OpenRouter.",
+            counted(deleted, "key", "keys")
+        );
+    }
+    if !pool.enabled {
+        return "Key pool: off (key_pool: 0); each claim mints its key.".to_string();
+    }
+    if !pool.filling {
+        return format!(
+            "Key pool: off until {} before claims open; then {} kept ready.",
+            counted(pool.lead_minutes, "minute", "minutes"),
+            counted(pool.target, "key", "keys")
+        );
+    }
+    let minting = if pool.minting > 0 {
+        format!(", {} being made", pool.minting)
+    } else {
+        String::new()
+    };
+    format!(
+        "Key pool: {} of {} ready{minting}. Claims take a ready key without waiting for OpenRouter.",
+        pool.ready, pool.target
+    )
 }
 
 /// The workshop-wide actions, each showing what it did.

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use crate::error::AppError;
 use crate::model::{
     AdminCharts, AdminFigures, AdminOverview, AdminWorkshop, AdminWorkshopCard, ChangeMark,
-    ClaimRow, ClaimStatus, ClaimsTable, DisableReport, GuardrailDrift, RetryReport, RowStatus,
-    SortBy, Spender, SyncNowOutcome, TimeBucket, Usd, WorkshopConfig, ROWS_PER_PAGE,
+    ClaimRow, ClaimStatus, ClaimsTable, DisableReport, GuardrailDrift, PoolFigures, RetryReport,
+    RowStatus, SortBy, Spender, SyncNowOutcome, TimeBucket, Usd, WorkshopConfig, ROWS_PER_PAGE,
 };
 use crate::server::auth::is_admin_of;
 use crate::server::db::{
@@ -72,6 +72,23 @@ pub async fn figures(state: &AppState, workshop: &Workshop) -> Result<AdminFigur
     })
 }
 
+async fn pool_figures(
+    state: &AppState,
+    workshop: &Workshop,
+    now: DateTime<Utc>,
+) -> Result<PoolFigures, AppError> {
+    let status = state.minter.pool_status(workshop, now).await?;
+    Ok(PoolFigures {
+        enabled: !workshop.key_pool.is_off(),
+        filling: status.phase_filling,
+        lead_minutes: (state.minter.settings().pool.lead.as_secs() / 60) as i64,
+        target: status.target,
+        ready: status.ready,
+        minting: status.minting,
+        deleted_at_close: status.deleted_at_close,
+    })
+}
+
 /// Everything of `/admin/<slug>` but the table.
 pub async fn admin_workshop(
     state: &AppState,
@@ -91,6 +108,7 @@ pub async fn admin_workshop(
             marketing_opt_in: workshop.marketing_opt_in_text.is_some(),
         },
         figures: figures(state, workshop).await?,
+        pool: pool_figures(state, workshop, now).await?,
         charts: charts(state, workshop, now).await?,
         demo_mode: state.demo_mode,
         now: Utc::now().timestamp(),
@@ -261,6 +279,7 @@ pub async fn change_mark(state: &AppState, workshop: &Workshop) -> Result<Change
         last_update,
         last_sync,
         digest,
+        pool: state.database.pool_mark(&workshop.slug).await?,
     })
 }
 

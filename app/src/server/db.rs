@@ -9,6 +9,7 @@ mod admin;
 mod attendance;
 mod attendees;
 mod guardrails;
+mod key_pool;
 mod leases;
 mod minting;
 mod sessions;
@@ -29,6 +30,7 @@ pub use admin::{
 pub use attendance::{Attendance, NewReservation, ReserveOutcome};
 pub use attendees::{Attendee, SignedInAttendee};
 pub use guardrails::GuardrailRecord;
+pub use key_pool::{NewPoolKey, PendingRename, PoolClosure, PoolCounts, PoolState};
 pub use leases::BackgroundLease;
 pub use minting::{MintLease, MintedKey};
 pub use sessions::LoginAttempt;

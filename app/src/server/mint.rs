@@ -13,6 +13,10 @@
 //!    again; reservations nobody finishes (a crash, an outage) are finished by the
 //!    [`sweep`] in the background, whether or not their attendee comes back.
 //!
+//! With a warm key pool ([`pool`]), step 2 hands out a key minted, stored and bound
+//! before the attendee arrived, and steps 3 to 6 do not happen: the claim makes no
+//! OpenRouter call. An empty pool falls back to the steps above.
+//!
 //! Only the holder of a row's lease may create and store its key, so twenty tabs of one
 //! attendee make one key; the others wait for it. The lease is short and renewed by the
 //! holder's heartbeat, so a process that died mid-mint blocks the row for seconds only.
@@ -22,6 +26,7 @@ mod error;
 mod guard;
 mod guardrail_cache;
 mod orphans;
+mod pool;
 mod sweep;
 
 use std::collections::HashSet;
@@ -35,6 +40,9 @@ use tracing::Instrument;
 pub use binder::{Binder, ASSIGN_BATCH};
 pub use error::ClaimError;
 pub use guard::check_claim_allowed;
+pub use pool::{
+    is_pool_key_name, pool_phase, PoolPhase, PoolReport, PoolSettings, PoolStatus, RenameReport,
+};
 pub use sweep::SweepReport;
 
 use crate::model::Usd;
@@ -78,6 +86,7 @@ pub struct MintSettings {
     /// Reservations the sweep finishes per pass, and at once.
     pub sweep_batch: i64,
     pub sweep_concurrency: usize,
+    pub pool: PoolSettings,
 }
 
 impl Default for MintSettings {
@@ -96,6 +105,7 @@ impl Default for MintSettings {
             sweep_stalled_after: Duration::from_secs(5),
             sweep_batch: 100,
             sweep_concurrency: 32,
+            pool: PoolSettings::default(),
         }
     }
 }
@@ -124,6 +134,9 @@ struct MinterInner {
     rebinds: Mutex<HashSet<String>>,
     /// Bounds `POST /keys` in flight (see [`MintSettings::calls_kept_for_finishing`]).
     create_permits: tokio::sync::Semaphore,
+    pool: pool::PoolMemory,
+    /// This process's name in the leases it takes.
+    holder: String,
 }
 
 impl Minter {
@@ -147,6 +160,8 @@ impl Minter {
                 guardrails: GuardrailCache::default(),
                 rebinds: Mutex::new(HashSet::new()),
                 create_permits: tokio::sync::Semaphore::new(creates),
+                pool: pool::PoolMemory::default(),
+                holder: format!("minter-{}-{}", std::process::id(), new_lease_token()),
             }),
         }
     }
@@ -199,6 +214,7 @@ impl Minter {
             expires_at: workshop.key_expires_at.timestamp(),
             workshop_cap_usd_micros: workshop.limit.micros(),
             max_attendees: workshop.max_attendees,
+            take_from_pool: !workshop.key_pool.is_off(),
             now: now.timestamp(),
         };
         let row = match database
@@ -206,7 +222,13 @@ impl Minter {
             .instrument(tracing::debug_span!("reserve"))
             .await?
         {
-            ReserveOutcome::Reserved(row) => row,
+            ReserveOutcome::Reserved(row) => {
+                if row.pool_key_name.is_some() {
+                    // A pool key: the claim is done; its name follows in the background.
+                    self.rename_soon();
+                }
+                row
+            }
             ReserveOutcome::Existing(row) => {
                 self.check_same_person(&row, attendee).await?;
                 row

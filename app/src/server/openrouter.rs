@@ -125,6 +125,11 @@ impl OpenRouterClient {
         self.settings.max_concurrent_calls
     }
 
+    /// How many more calls could go out at once right now.
+    pub fn idle_slots(&self) -> usize {
+        self.permits.available_permits()
+    }
+
     /// Whether a call sent now would go out at once rather than wait for a slot.
     pub fn has_idle_slot(&self) -> bool {
         self.permits.available_permits() > 0

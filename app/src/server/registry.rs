@@ -3,6 +3,7 @@
 //! folder, with every problem of every file listed, so a bad merge cannot silently take
 //! a workshop down.
 
+mod key_pool_size;
 mod problem;
 mod workshop_file;
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use key_pool_size::{pool_target, KeyPoolSize, PoolInputs, MAX_POOL};
 pub use problem::{FileProblem, RegistryError};
 pub use workshop_file::{is_valid_slug, parse_workshop_file, Workshop};
 
@@ -92,6 +94,11 @@ impl Registry {
                 .map(|workshop| (workshop.slug.clone(), Arc::new(workshop)))
                 .collect(),
         }
+    }
+
+    /// Every workshop, listed or not, by slug.
+    pub fn all(&self) -> Vec<Arc<Workshop>> {
+        self.workshops.values().cloned().collect()
     }
 
     pub fn get(&self, slug: &str) -> Option<Arc<Workshop>> {

@@ -108,7 +108,7 @@ pub async fn run(base_url: &str, rows: usize) -> Result<AdminReport> {
     })
 }
 
-async fn sign_in_organiser(http: &reqwest::Client, base_url: &str) -> Result<String> {
+pub async fn sign_in_organiser(http: &reqwest::Client, base_url: &str) -> Result<String> {
     let response = http
         .post(format!("{base_url}/auth/demo"))
         .form(&[("name", "Organiser"), ("email", ORGANISER), ("next", "/")])
@@ -148,6 +148,30 @@ async fn call(
         bail!("{name} answered {status}: {body}");
     }
     Ok(())
+}
+
+/// A server function's JSON answer.
+pub async fn call_json(
+    http: &reqwest::Client,
+    base_url: &str,
+    cookie: &str,
+    name: &str,
+    form: &[(&str, &str)],
+) -> Result<serde_json::Value> {
+    let response = http
+        .post(format!("{base_url}/api/{name}"))
+        .header("cookie", cookie)
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .with_context(|| format!("{name} failed"))?;
+    let status = response.status();
+    let body = response.text().await?;
+    if !status.is_success() {
+        bail!("{name} answered {status}: {body}");
+    }
+    serde_json::from_str(&body).with_context(|| format!("{name} answered something else than JSON"))
 }
 
 async fn time<F, Fut>(repeats: usize, mut once: F) -> Result<Vec<Duration>>

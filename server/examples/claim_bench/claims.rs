@@ -45,6 +45,18 @@ pub struct ShapeRun {
     pub wall: Duration,
 }
 
+impl ShapeRun {
+    /// Claims that failed with this reason (`HTTP 503`, …).
+    pub fn refused_with(&self, reason: &str) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|outcome| {
+                matches!(&outcome.result, ClaimResult::Failed { reason: r, .. } if r == reason)
+            })
+            .count()
+    }
+}
+
 /// Every claim at the same moment: the worst case for contention.
 pub async fn fire_burst(target: Arc<ClaimTarget>, attendees: &[Attendee]) -> Result<ShapeRun> {
     let started = Instant::now();

@@ -1,17 +1,23 @@
 //! The claim benchmark (`make bench`, `scripts/bench.sh`): starts the real release server
 //! in demo mode with the OpenRouter simulator at a chosen round-trip latency, signs in N
 //! distinct attendees per shape and fires their claims all at once (burst) and at a
-//! steady rate (paced). For each shape it prints successes, duplicates, claim latency
-//! percentiles, OpenRouter calls per claim, claims per second and peak server memory.
+//! steady rate (paced) — each with and without the warm key pool — and during an
+//! OpenRouter outage, with and without a pool. For each shape it prints successes,
+//! duplicates, claim latency percentiles, OpenRouter calls per claim (and, with a pool,
+//! per handed-out key over the pool's whole life: fill, bind, rename, delete at close),
+//! claims per second and peak server memory.
 //! Then it seeds `--admin-rows` claims (2,000 by default) into one workshop and times
 //! the organiser's queries over them.
-//! Exits 1 if any claim failed or any key was duplicated, 2 if the run itself failed.
+//! Exits 1 if any claim failed (in the outage shape without a pool: failed otherwise than
+//! with a 503 that keeps the place, or a kept place never got its key) or any key was
+//! duplicated, 2 if the run itself failed.
 
 mod admin;
 mod attendees;
 mod claims;
 mod memory;
 mod options;
+mod pool_life;
 mod report;
 mod server_process;
 mod simulator;
@@ -24,8 +30,8 @@ use anyhow::{anyhow, Context, Result};
 
 use claims::{ClaimTarget, ShapeRun};
 use options::{Command, Options, Shape};
-use report::{ShapeFacts, ShapeReport};
-use server_process::{BenchServer, ServerSetup};
+use report::{PoolLife, ShapeFacts, ShapeReport};
+use server_process::{BenchServer, ServerSetup, WorkshopSpec};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -56,18 +62,29 @@ async fn run() -> Result<bool> {
         Command::Run(options) => options,
     };
     let http = http_client()?;
-    let mut slugs: Vec<String> = options
+    let mut workshops: Vec<WorkshopSpec> = options
         .shapes
         .iter()
-        .map(|shape| shape.workshop_slug())
+        .map(|&shape| WorkshopSpec {
+            slug: shape.workshop_slug(),
+            window: pool_life::window(shape),
+            key_pool: shape.key_pool(options.attendees),
+            // `auto` sizes the pool from the places: one per attendee of the shape.
+            max_attendees: shape.has_pool().then_some(options.attendees),
+        })
         .collect();
-    slugs.push(admin::SLUG.to_string());
+    workshops.push(WorkshopSpec {
+        slug: admin::SLUG.to_string(),
+        window: pool_life::window(Shape::Burst),
+        key_pool: "0".into(),
+        max_attendees: None,
+    });
     let setup = ServerSetup {
         binary: &options.server_binary,
         repo_root: &repo_root,
         simulator_latency_ms: options.latency_ms,
         database_url: options.database_url.as_deref(),
-        workshop_slugs: &slugs,
+        workshops: &workshops,
     };
     let server = BenchServer::start(&setup, &http).await?;
     print_header(&options, &server);
@@ -100,21 +117,70 @@ async fn run_shape(shape: Shape, options: &Options, server: &BenchServer) -> Res
         slug: slug.clone(),
     });
 
+    let organiser = admin::sign_in_organiser(&http, &server.base_url).await?;
+    let life = pool_life::Server {
+        http: &http,
+        base_url: &server.base_url,
+        simulator_url: &server.simulator_url,
+        organiser: &organiser,
+    };
+    let (opens, closes) = pool_life::window(shape);
+    let before_fill = simulator::fetch_state(&http, &server.simulator_url).await?;
+    let filled = match shape.has_pool() {
+        true => Some(life.fill(&slug, opens).await?),
+        false => None,
+    };
+    if shape.has_pool() {
+        life.set_clock(opens + chrono::Duration::seconds(5)).await?;
+    }
+    if shape.in_outage() {
+        life.start_outage().await?;
+    }
+
     let before = simulator::fetch_state(&http, &server.simulator_url).await?;
     let sampler = memory::RssSampler::start(server.pid());
-    let run: ShapeRun = match shape {
-        Shape::Burst => claims::fire_burst(target, &attendees).await?,
-        Shape::Paced => claims::fire_paced(target, &attendees, options.rate_per_second).await?,
+    let run: ShapeRun = if shape.is_paced() {
+        claims::fire_paced(target, &attendees, options.rate_per_second).await?
+    } else {
+        claims::fire_burst(target, &attendees).await?
     };
     let sampled_peak_kib = sampler.finish();
     let after = simulator::fetch_state(&http, &server.simulator_url).await?;
+
+    if shape.in_outage() {
+        life.end_outage().await?;
+    }
+    // Without a pool, the places kept during the outage become keys in the background.
+    let refused = run.refused_with("HTTP 503");
+    let recovery = match shape == Shape::Outage && refused > 0 {
+        true => Some(life.wait_for_kept_places(&slug, attendees.len()).await?),
+        false => None,
+    };
+    let pool = match filled {
+        Some(filled) => {
+            let closed = life.close(&slug, closes).await?;
+            let end = simulator::fetch_state(&http, &server.simulator_url).await?;
+            Some(PoolLife {
+                filled_keys: filled.keys,
+                fill_wall: filled.wall,
+                deleted_at_close: closed.deleted,
+                close_wall: closed.wall,
+                calls: end.calls_since(&before_fill),
+            })
+        }
+        None => None,
+    };
+    let end = simulator::fetch_state(&http, &server.simulator_url).await?;
 
     Ok(ShapeReport::new(ShapeFacts {
         label: shape_label(shape, options),
         simulator_latency_ms: options.latency_ms,
         run,
         calls: after.calls_since(&before),
-        simulator_keys: after.keys_for_workshop(&slug),
+        simulator_keys: end.keys_for_workshop(&slug),
+        kept_places: if recovery.is_some() { refused } else { 0 },
+        recovery,
+        pool,
         peak_resident_kib: memory::peak_resident_kib(server.pid()),
         sampled_peak_kib,
         resident_now_kib: memory::resident_kib(server.pid()),
@@ -122,13 +188,19 @@ async fn run_shape(shape: Shape, options: &Options, server: &BenchServer) -> Res
 }
 
 fn shape_label(shape: Shape, options: &Options) -> String {
-    match shape {
-        Shape::Burst => format!("burst ({} at once)", options.attendees),
-        Shape::Paced => format!(
-            "paced ({} at {}/s)",
-            options.attendees, options.rate_per_second
-        ),
-    }
+    let arrival = if shape.is_paced() {
+        format!("{} at {}/s", options.attendees, options.rate_per_second)
+    } else {
+        format!("{} at once", options.attendees)
+    };
+    let setting = match shape {
+        Shape::Burst | Shape::Paced => "each claim mints",
+        Shape::PoolPaced => "warm pool, key_pool: auto",
+        Shape::PoolBurst => "warm pool covering everyone",
+        Shape::Outage => "OpenRouter down throughout, no pool",
+        Shape::PoolOutage => "OpenRouter down throughout, pool covering everyone",
+    };
+    format!("{} ({arrival}; {setting})", shape.name())
 }
 
 fn print_header(options: &Options, server: &BenchServer) {

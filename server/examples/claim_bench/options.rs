@@ -16,7 +16,15 @@ options:
   --attendees N        attendees per shape (default 500)
   --latency-ms L       simulator latency added to every OpenRouter call (default 0)
   --rate R             claims per second in the paced shape (default 20)
-  --shapes LIST        comma-separated: burst, paced (default burst,paced)
+  --shapes LIST        comma-separated, default all six:
+                         burst, paced         every claim mints its key (key_pool: 0)
+                         pool-paced           warm pool (key_pool: auto) at --rate
+                         pool-burst           all at once, a pool covering everyone
+                         outage               OpenRouter down for the whole burst, no pool
+                         pool-outage          the same with a pool covering everyone
+                       A pool shape fills its pool inside the lead time (demo clock),
+                       opens, claims, then closes and counts every OpenRouter call of
+                       the pool's life per handed-out key.
   --admin-rows N       claims seeded into one workshop, then the organiser's table
                        (search, filter, sort, pages), figures and CSV export are
                        timed over them (default 2000; 0 skips it)
@@ -32,13 +40,60 @@ pub enum Shape {
     Burst,
     /// Attendees arrive one after another at a steady rate, the way a room fills up.
     Paced,
+    /// Paced, with the warm key pool at `auto`.
+    PoolPaced,
+    /// Burst, with a pool covering every attendee.
+    PoolBurst,
+    /// Burst while OpenRouter answers 503 to everything, without a pool.
+    Outage,
+    /// The outage burst with a pool covering every attendee.
+    PoolOutage,
 }
+
+pub const ALL_SHAPES: [Shape; 6] = [
+    Shape::Burst,
+    Shape::Paced,
+    Shape::PoolPaced,
+    Shape::PoolBurst,
+    Shape::Outage,
+    Shape::PoolOutage,
+];
 
 impl Shape {
     pub fn name(self) -> &'static str {
         match self {
             Shape::Burst => "burst",
             Shape::Paced => "paced",
+            Shape::PoolPaced => "pool-paced",
+            Shape::PoolBurst => "pool-burst",
+            Shape::Outage => "outage",
+            Shape::PoolOutage => "pool-outage",
+        }
+    }
+
+    /// Claims at `--rate` rather than all at once.
+    pub fn is_paced(self) -> bool {
+        matches!(self, Shape::Paced | Shape::PoolPaced)
+    }
+
+    pub fn has_pool(self) -> bool {
+        matches!(
+            self,
+            Shape::PoolPaced | Shape::PoolBurst | Shape::PoolOutage
+        )
+    }
+
+    /// OpenRouter is down while the claims arrive.
+    pub fn in_outage(self) -> bool {
+        matches!(self, Shape::Outage | Shape::PoolOutage)
+    }
+
+    /// The workshop file's `key_pool` for `attendees` claims.
+    pub fn key_pool(self, attendees: usize) -> String {
+        match self {
+            Shape::PoolPaced => "auto".into(),
+            Shape::PoolBurst | Shape::PoolOutage => attendees.to_string(),
+            _ => "0".into(),
         }
     }
 
@@ -70,7 +125,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, repo_root: &Path) -> Result
         attendees: 500,
         latency_ms: 0,
         rate_per_second: 20.0,
-        shapes: vec![Shape::Burst, Shape::Paced],
+        shapes: ALL_SHAPES.to_vec(),
         server_binary: repo_root.join("target/release/server"),
         database_url: None,
         admin_rows: 2000,
@@ -119,17 +174,19 @@ fn shapes(list: &str) -> Result<Vec<Shape>> {
         .map(str::trim)
         .filter(|name| !name.is_empty())
     {
-        let shape = match name {
-            "burst" => Shape::Burst,
-            "paced" => Shape::Paced,
-            _ => bail!("unknown shape `{name}`: expected burst or paced"),
+        let Some(shape) = ALL_SHAPES.into_iter().find(|shape| shape.name() == name) else {
+            let names: Vec<&str> = ALL_SHAPES.iter().map(|shape| shape.name()).collect();
+            bail!(
+                "unknown shape `{name}`: expected one of {}",
+                names.join(", ")
+            );
         };
         if !shapes.contains(&shape) {
             shapes.push(shape);
         }
     }
     if shapes.is_empty() {
-        bail!("--shapes needs at least one of burst, paced");
+        bail!("--shapes needs at least one shape (see --help)");
     }
     Ok(shapes)
 }
@@ -151,7 +208,7 @@ mod tests {
         assert_eq!(options.attendees, 500);
         assert_eq!(options.latency_ms, 0);
         assert_eq!(options.rate_per_second, 20.0);
-        assert_eq!(options.shapes, [Shape::Burst, Shape::Paced]);
+        assert_eq!(options.shapes, ALL_SHAPES);
         assert_eq!(options.admin_rows, 2000);
         assert_eq!(
             options.server_binary,

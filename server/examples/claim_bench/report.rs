@@ -18,6 +18,22 @@ pub struct ShapeFacts {
     pub peak_resident_kib: Option<u64>,
     pub sampled_peak_kib: Option<u64>,
     pub resident_now_kib: Option<u64>,
+    /// Outage without a pool: claims answered 503 whose place was kept, and how long
+    /// after the outage every one of them had its key (`None`: not waited for).
+    pub kept_places: usize,
+    pub recovery: Option<Duration>,
+    /// Pool shapes: the pool's life from filling to the close.
+    pub pool: Option<PoolLife>,
+}
+
+/// A pool shape's pool, from the lead time to the close.
+pub struct PoolLife {
+    pub filled_keys: i64,
+    pub fill_wall: Duration,
+    pub deleted_at_close: i64,
+    pub close_wall: Duration,
+    /// Every OpenRouter call from before the first pool key to after the last deletion.
+    pub calls: BTreeMap<String, u64>,
 }
 
 pub struct ShapeReport {
@@ -40,6 +56,10 @@ impl ShapeReport {
         let mut latencies = Vec::new();
         for outcome in &facts.run.outcomes {
             match &outcome.result {
+                // Without a pool an outage is answered 503 with the place kept; those
+                // places are counted (and checked) as `kept_places`.
+                ClaimResult::Failed { reason, .. }
+                    if facts.recovery.is_some() && reason == "HTTP 503" => {}
                 ClaimResult::Key(key) => {
                     plaintexts.insert(key.as_str());
                     latencies.push(outcome.latency);
@@ -55,7 +75,9 @@ impl ShapeReport {
         latencies.sort_unstable();
         let successes = latencies.len();
         ShapeReport {
-            surplus_keys: facts.simulator_keys.saturating_sub(successes),
+            surplus_keys: facts
+                .simulator_keys
+                .saturating_sub(successes + facts.kept_places),
             shared_plaintexts: successes - plaintexts.len(),
             successes,
             failures,
@@ -78,8 +100,10 @@ impl ShapeReport {
             self.facts.label, self.facts.simulator_latency_ms
         );
         self.print_outcomes();
+        self.print_recovery();
         self.print_latency();
         self.print_calls();
+        self.print_pool();
         self.print_throughput();
         self.print_memory();
         println!();
@@ -111,6 +135,39 @@ impl ShapeReport {
         }
     }
 
+    fn print_recovery(&self) {
+        if let Some(after) = self.facts.recovery {
+            println!(
+                "refused with 503 \"your place is kept\": {}; after the outage every kept place \
+                 had its key {:.1} s later, with nobody clicking again",
+                self.facts.kept_places,
+                after.as_secs_f64()
+            );
+        }
+    }
+
+    fn print_pool(&self) {
+        let Some(pool) = &self.facts.pool else {
+            return;
+        };
+        println!(
+            "pool: {} keys ready {:.1} s into the lead time; after the close {} unclaimed \
+             deleted in {:.1} s",
+            pool.filled_keys,
+            pool.fill_wall.as_secs_f64(),
+            pool.deleted_at_close,
+            pool.close_wall.as_secs_f64()
+        );
+        let total: u64 = pool.calls.values().sum();
+        let handed_out = self.successes.max(1);
+        println!(
+            "openrouter calls over the pool's life (fill, bind, claims, renames, close): {total} \
+             total, {:.2} per handed-out key ({})",
+            total as f64 / handed_out as f64,
+            by_route(&pool.calls)
+        );
+    }
+
     fn print_latency(&self) {
         let Some(&max) = self.latencies.last() else {
             println!("claim latency ms: no successful claims");
@@ -129,21 +186,10 @@ impl ShapeReport {
     fn print_calls(&self) {
         let total: u64 = self.facts.calls.values().sum();
         let claims = self.facts.run.outcomes.len().max(1);
-        let mut by_route: Vec<_> = self.facts.calls.iter().collect();
-        by_route.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let by_route = by_route
-            .iter()
-            .map(|(route, count)| format!("{route} {count}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         println!(
-            "openrouter calls: {total} total, {:.2} per claim ({})",
+            "openrouter calls while claiming: {total} total, {:.2} per claim ({})",
             total as f64 / claims as f64,
-            if by_route.is_empty() {
-                "none"
-            } else {
-                &by_route
-            },
+            by_route(&self.facts.calls),
         );
         // Looking for keys whose answer was lost pages through the whole account; these
         // are shared between claims failing together (the usage sync lists too, once a
@@ -181,6 +227,20 @@ impl ShapeReport {
             shown(self.facts.resident_now_kib),
         );
     }
+}
+
+/// `POST /keys 500, PATCH /keys/{hash} 490, …`, most called first; `none` when empty.
+fn by_route(calls: &BTreeMap<String, u64>) -> String {
+    let mut routes: Vec<_> = calls.iter().collect();
+    routes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    if routes.is_empty() {
+        return "none".into();
+    }
+    routes
+        .iter()
+        .map(|(route, count)| format!("{route} {count}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Nearest-rank percentile of sorted, non-empty `values`.
@@ -244,6 +304,9 @@ mod tests {
             peak_resident_kib: None,
             sampled_peak_kib: None,
             resident_now_kib: None,
+            kept_places: 0,
+            recovery: None,
+            pool: None,
         });
         // 5 keys for 3 successful attendees, and one attendee got another's plaintext.
         assert_eq!(report.duplicates(), 2 + 1);

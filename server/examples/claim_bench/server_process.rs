@@ -31,7 +31,16 @@ pub struct ServerSetup<'a> {
     pub simulator_latency_ms: u64,
     /// `None`: a SQLite file in the temporary folder.
     pub database_url: Option<&'a str>,
-    pub workshop_slugs: &'a [String],
+    pub workshops: &'a [WorkshopSpec],
+}
+
+/// One benchmark workshop: its claim window and pool.
+pub struct WorkshopSpec {
+    pub slug: String,
+    pub window: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    /// `key_pool` as written in the file.
+    pub key_pool: String,
+    pub max_attendees: Option<usize>,
 }
 
 pub struct BenchServer {
@@ -57,7 +66,7 @@ impl BenchServer {
             .prefix("wkm-bench-")
             .tempdir()
             .context("cannot create a temporary folder")?;
-        let workshops_dir = write_workshops(data_dir.path(), setup.workshop_slugs)?;
+        let workshops_dir = write_workshops(data_dir.path(), setup.workshops)?;
         let site_addr = format!("127.0.0.1:{}", free_port()?);
         let simulator_addr = format!("127.0.0.1:{}", free_port()?);
         let database_url = setup
@@ -76,6 +85,10 @@ impl BenchServer {
             .env("DATABASE_URL", &database_url)
             .env("WORKSHOPS_DIR", &workshops_dir)
             .env("RUST_LOG", "warn")
+            // The background usage sync lists the whole account; once a minute it would
+            // add calls to whichever shape is running. It is measured on its own
+            // (usage_sync tests), so here it stays out of the counts.
+            .env("USAGE_SYNC_INTERVAL_SECS", "86400")
             .env("DEMO_SIMULATOR_ADDR", &simulator_addr)
             .env(
                 "DEMO_SIMULATOR_LATENCY_MS",
@@ -132,23 +145,35 @@ impl BenchServer {
     }
 }
 
-/// One workshop file per slug, open for claims for decades and with a budget far above
-/// what any run can spend, so only the claim path itself is measured.
-fn write_workshops(data_dir: &Path, slugs: &[String]) -> Result<PathBuf> {
+/// One workshop file per spec, with a budget far above what any run can spend, so only
+/// the claim path itself is measured.
+fn write_workshops(data_dir: &Path, workshops: &[WorkshopSpec]) -> Result<PathBuf> {
     let workshops_dir = data_dir.join("workshops");
     std::fs::create_dir(&workshops_dir)
         .with_context(|| format!("cannot create {}", workshops_dir.display()))?;
-    for slug in slugs {
-        let path = workshops_dir.join(format!("{slug}.yaml"));
+    let rfc3339 =
+        |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for workshop in workshops {
+        let path = workshops_dir.join(format!("{}.yaml", workshop.slug));
+        let max_attendees = workshop
+            .max_attendees
+            .map(|max| format!("max_attendees: {max}\n"))
+            .unwrap_or_default();
         let content = format!(
-            "title: Benchmark ({slug})\n\
+            "title: Benchmark ({})\n\
              timezone: UTC\n\
-             claims_open_at: 2020-01-01T00:00:00Z\n\
-             claims_close_at: 2099-01-01T00:00:00Z\n\
+             claims_open_at: {}\n\
+             claims_close_at: {}\n\
              key_limit_usd: 1\n\
              limit_usd: 100000\n\
+             {max_attendees}\
+             key_pool: {}\n\
              allowed_models: [openai/gpt-5-nano]\n\
              admins: [{}]\n",
+            workshop.slug,
+            rfc3339(workshop.window.0),
+            rfc3339(workshop.window.1),
+            workshop.key_pool,
             crate::admin::ORGANISER
         );
         std::fs::write(&path, content)

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 
 /// The simulator's management key in demo mode (a constant, not a secret).
-const DEMO_MANAGEMENT_KEY: &str = "sk-or-v1-demo-simulator";
+pub const DEMO_MANAGEMENT_KEY: &str = "sk-or-v1-demo-simulator";
 
 #[derive(Debug, Deserialize)]
 pub struct SimulatorState {
@@ -49,6 +49,14 @@ impl SimulatorState {
         self.keys
             .iter()
             .filter(|key| key.name.contains(slug))
+            .count()
+    }
+
+    /// How many keys exist whose name starts with `prefix`.
+    pub fn keys_named_with(&self, prefix: &str) -> usize {
+        self.keys
+            .iter()
+            .filter(|key| key.name.starts_with(prefix))
             .count()
     }
 

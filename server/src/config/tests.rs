@@ -89,6 +89,7 @@ fn complete_live_settings_are_accepted() {
 fn sync_interval_and_demo_simulator_settings_are_read_and_checked() {
     let defaults = config("127.0.0.1:3000", &[]).unwrap();
     assert_eq!(defaults.usage_sync_interval, Duration::from_secs(60));
+    assert_eq!(defaults.key_pool_lead, Duration::from_secs(30 * 60));
     assert_eq!(defaults.demo_simulator_latency, Duration::ZERO);
     assert!(defaults.demo_simulator_addr.ip().is_loopback());
 
@@ -96,12 +97,14 @@ fn sync_interval_and_demo_simulator_settings_are_read_and_checked() {
         "127.0.0.1:3000",
         &[
             ("USAGE_SYNC_INTERVAL_SECS", "15"),
+            ("KEY_POOL_LEAD_MINUTES", "5"),
             ("DEMO_SIMULATOR_ADDR", "127.0.0.1:4010"),
             ("DEMO_SIMULATOR_LATENCY_MS", "150"),
         ],
     )
     .unwrap();
     assert_eq!(set.usage_sync_interval, Duration::from_secs(15));
+    assert_eq!(set.key_pool_lead, Duration::from_secs(5 * 60));
     assert_eq!(set.demo_simulator_addr, "127.0.0.1:4010".parse().unwrap());
     assert_eq!(set.demo_simulator_latency, Duration::from_millis(150));
 

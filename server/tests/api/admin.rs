@@ -16,7 +16,7 @@ async fn admin_app() -> TestApp {
     let roomy = |title: &str, admin: &str| {
         format!(
             "title: {title}\ntimezone: Europe/Berlin\n{}key_limit_usd: 1\nlimit_usd: 1000\n\
-             allowed_models: [openai/gpt-5-nano]\nadmins: [{admin}]\n\
+             allowed_models: [openai/gpt-5-nano]\nkey_pool: 0\nadmins: [{admin}]\n\
              marketing_opt_in_text: Send me news.\n",
             Window::open_now().yaml()
         )

@@ -276,7 +276,7 @@ async fn a_get_never_claims() {
 async fn fifty_failing_claims_share_a_few_listings_of_a_big_account() {
     let roomy = format!(
         "title: Roomy\ntimezone: UTC\n{}key_limit_usd: 1\nlimit_usd: 1000\n\
-         allowed_models: [openai/gpt-5-nano]\n",
+         allowed_models: [openai/gpt-5-nano]\nkey_pool: 0\n",
         Window::open_now().yaml()
     );
     let app = TestAppBuilder::new()

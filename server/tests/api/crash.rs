@@ -18,7 +18,7 @@ const ROOM: usize = 60;
 fn burst_workshop() -> String {
     format!(
         "title: Burst\ntimezone: UTC\n{}key_limit_usd: 1\nlimit_usd: 1000\n\
-         allowed_models: [openai/gpt-5-nano]\n",
+         allowed_models: [openai/gpt-5-nano]\nkey_pool: 0\n",
         Window::open_now().yaml()
     )
 }

@@ -47,6 +47,7 @@ fn reservation<'a>(user: &'a SignedInAttendee, key_name: &'a str) -> NewReservat
         expires_at: 2_000_000_000,
         workshop_cap_usd_micros: 10_000_000,
         max_attendees: None,
+        take_from_pool: false,
         now: 1_000,
     }
 }

@@ -18,6 +18,7 @@ mod leptos_toml;
 mod mint;
 mod openrouter_client;
 mod outage;
+mod pool;
 mod security;
 mod sessions;
 mod startup;

@@ -338,6 +338,7 @@ on_both_databases!(
             expires_at: agents.key_expires_at.timestamp(),
             workshop_cap_usd_micros: 100_000_000,
             max_attendees: None,
+            take_from_pool: false,
             now: now().timestamp(),
         };
         let ReserveOutcome::Reserved(_) = rig.database.reserve_claim(&reservation).await.unwrap()

@@ -41,7 +41,7 @@ async fn claim(app: &TestApp, browser: &Browser) -> (u16, Option<u64>, Duration,
 fn roomy_workshop() -> String {
     format!(
         "title: Open now\ntimezone: UTC\n{}key_limit_usd: 1\nlimit_usd: 1000\n\
-         allowed_models: [openai/gpt-5-nano]\n",
+         allowed_models: [openai/gpt-5-nano]\nkey_pool: 0\n",
         Window::open_now().yaml()
     )
 }

@@ -393,6 +393,7 @@ async fn another_spelling_of_a_mailbox_never_sees_its_key() {
         expires_at: chrono::Utc::now().timestamp() + 86_400,
         workshop_cap_usd_micros: 10_000_000,
         max_attendees: None,
+        take_from_pool: false,
         now: 1,
     };
     let ReserveOutcome::Reserved(_) = database.reserve_claim(&reservation).await.unwrap() else {
@@ -462,6 +463,7 @@ async fn the_key_is_on_the_page_after_claims_close() {
         expires_at: chrono::Utc::now().timestamp() + 3_600,
         workshop_cap_usd_micros: 10_000_000,
         max_attendees: None,
+        take_from_pool: false,
         now: 1,
     };
     database.reserve_claim(&reservation).await.unwrap();

@@ -35,9 +35,21 @@ pub fn open_workshop() -> String {
 pub fn workshop_file(title: &str, window: windows::Window, extra: &str) -> String {
     format!(
         "title: {title}\ntimezone: Europe/Berlin\n{}key_limit_usd: 2\nlimit_usd: 10\n\
-         allowed_models: [openai/gpt-5-nano]\n{extra}",
-        window.yaml()
+         allowed_models: [openai/gpt-5-nano]\n{extra}{}",
+        window.yaml(),
+        no_pool_unless_asked(extra)
     )
+}
+
+/// `key_pool: 0` unless `extra` sets the pool: the tests written before the warm pool
+/// expect claims to mint directly (and count OpenRouter calls accordingly); the pool's
+/// own tests ask for one.
+pub fn no_pool_unless_asked(extra: &str) -> &'static str {
+    if extra.contains("key_pool:") {
+        ""
+    } else {
+        "key_pool: 0\n"
+    }
 }
 
 /// A request the server has not answered by then is a failure with a message, not a
@@ -171,6 +183,7 @@ impl TestAppBuilder {
             demo_simulator_latency: std::time::Duration::ZERO,
             openrouter_timeout: self.openrouter_timeout,
             openrouter_breaker: self.openrouter_breaker,
+            key_pool_lead: std::time::Duration::from_secs(30 * 60),
         }
     }
 

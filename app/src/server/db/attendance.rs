@@ -1,6 +1,7 @@
 //! Queries on `workshop_attendance`: one row per attendee and workshop, from the
 //! reservation of a claim to its key, binding and usage.
 
+use super::key_pool::take_ready_pool_key;
 use super::{take_lock_row, Database, DbError};
 use crate::model::ClaimStatus;
 use crate::server::secret::Secret;
@@ -33,6 +34,9 @@ pub struct Attendance {
     pub limit_remaining_usd_micros: Option<i64>,
     /// Learnt by the usage sync: 1 when the key is disabled on OpenRouter.
     pub key_disabled: Option<i64>,
+    /// A key handed out from the warm pool keeps its pool name on OpenRouter until the
+    /// background rename; this is that name, and `None` once renamed.
+    pub pool_key_name: Option<String>,
 }
 
 impl Attendance {
@@ -46,7 +50,8 @@ pub(super) const ATTENDANCE_COLUMNS: &str =
     "user_id, workshop_slug, email_normalized, key_name, claim_status, \
      or_key_hash, or_key_plaintext, key_label, limit_usd_micros, expires_at, or_guardrail_id, \
      guardrail_attached_at, usage_usd_micros, usage_synced_at, last_error, attended_at, updated_at, \
-     mint_lease_until, mint_attempts, bind_attempts, limit_remaining_usd_micros, key_disabled";
+     mint_lease_until, mint_attempts, bind_attempts, limit_remaining_usd_micros, key_disabled, \
+     pool_key_name";
 
 /// A claim about to be reserved, with the workshop's caps to check it against.
 #[derive(Debug, Clone)]
@@ -60,12 +65,15 @@ pub struct NewReservation<'a> {
     /// Sum of per-key limits may not exceed this.
     pub workshop_cap_usd_micros: i64,
     pub max_attendees: Option<i64>,
+    /// Hand out a ready key of the workshop's warm pool, if it has one.
+    pub take_from_pool: bool,
     pub now: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReserveOutcome {
-    /// A new row was written; the key still has to be minted.
+    /// A new row was written: reserved (the key still has to be minted) or, when it took
+    /// a key from the warm pool, already bound.
     Reserved(Attendance),
     /// This attendee (or the same mailbox under another sign-in) already has a row.
     Existing(Attendance),
@@ -148,20 +156,50 @@ impl Database {
             return Ok(ReserveOutcome::BudgetExhausted);
         }
 
+        let pool_key = if claim.take_from_pool {
+            take_ready_pool_key(
+                &mut transaction,
+                self.backend,
+                claim.workshop_slug,
+                claim.limit_usd_micros,
+                claim.expires_at,
+            )
+            .await?
+        } else {
+            None
+        };
+        // With a pool key the row is written bound, key and all: the claim is done.
         let sql = format!(
             "INSERT INTO workshop_attendance (user_id, workshop_slug, email_normalized, key_name, claim_status,
-                 limit_usd_micros, expires_at, attended_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'reserved', $5, $6, $7, $7)
+                 limit_usd_micros, expires_at, attended_at, updated_at,
+                 or_key_hash, or_key_plaintext, key_label, or_guardrail_id, guardrail_attached_at, pool_key_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $14)
              RETURNING {ATTENDANCE_COLUMNS}"
         );
+        let status = if pool_key.is_some() {
+            "bound"
+        } else {
+            "reserved"
+        };
         let row: Attendance = sqlx::query_as(&sql)
             .bind(claim.user_id)
             .bind(claim.workshop_slug)
             .bind(claim.email_normalized)
             .bind(claim.key_name)
+            .bind(status)
             .bind(claim.limit_usd_micros)
             .bind(claim.expires_at)
             .bind(claim.now)
+            .bind(pool_key.as_ref().map(|key| key.key_hash.clone()))
+            .bind(
+                pool_key
+                    .as_ref()
+                    .map(|key| key.key_plaintext.expose().to_string()),
+            )
+            .bind(pool_key.as_ref().map(|key| key.key_label.clone()))
+            .bind(pool_key.as_ref().map(|key| key.guardrail_id.clone()))
+            .bind(pool_key.as_ref().map(|_| claim.now))
+            .bind(pool_key.as_ref().map(|key| key.key_name.clone()))
             .fetch_one(&mut *transaction)
             .await?;
         sqlx::query("UPDATE workshop_claim_locks SET claims_made = claims_made + 1 WHERE workshop_slug = $1")

@@ -104,11 +104,12 @@ impl OrphanRemover {
     }
 
     /// Removes one key we created but may not keep; disables it if deleting fails, and
-    /// logs (the row's name lets a later recovery find it) if both fail.
-    pub async fn remove_key(&self, hash: &str) {
+    /// logs (the row's name lets a later recovery find it) if both fail. `true` when the
+    /// key is deleted.
+    pub async fn remove_key(&self, hash: &str) -> bool {
         let client = &self.inner.client;
         if client.delete_key(hash).await.is_ok() {
-            return;
+            return true;
         }
         let disable = KeyUpdate {
             disabled: Some(true),
@@ -117,6 +118,7 @@ impl OrphanRemover {
         if let Err(error) = client.update_key(hash, &disable).await {
             tracing::error!(%error, "could not delete or disable a surplus key");
         }
+        false
     }
 }
 

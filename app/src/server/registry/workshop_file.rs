@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use super::key_pool_size::{KeyPoolField, KeyPoolSize};
 use super::problem::FileProblem;
 use crate::model::{Usd, WorkshopState, WorkshopSummary};
 use crate::server::{email::exact_address, time_format::workshop_time};
@@ -36,6 +37,8 @@ pub struct Workshop {
     /// The question next to the claim button for an optional marketing opt-in; no
     /// question (and no opt-in) when absent.
     pub marketing_opt_in_text: Option<String>,
+    /// How many ready keys the warm pool keeps (`key_pool`; see `key_pool_size`).
+    pub key_pool: KeyPoolSize,
 }
 
 impl Workshop {
@@ -48,6 +51,25 @@ impl Workshop {
         } else {
             WorkshopState::Closed
         }
+    }
+
+    /// How many ready keys the warm pool keeps, given the claims made so far and the
+    /// sum of their per-key limits (the rule: `key_pool_size`).
+    pub fn pool_target(&self, claims: i64, committed_micros: i64) -> i64 {
+        super::key_pool_size::pool_target(super::key_pool_size::PoolInputs {
+            size: self.key_pool,
+            max_attendees: self.max_attendees,
+            key_limit_micros: self.key_limit.micros(),
+            cap_micros: self.limit.micros(),
+            claims,
+            committed_micros,
+        })
+    }
+
+    /// The name prefix of this workshop's pool keys on OpenRouter: a key carries it from
+    /// its creation until the rename to its attendee's name after hand-out.
+    pub fn pool_key_prefix(&self) -> String {
+        format!("workshop-{}-pool-", self.slug)
     }
 
     /// The OpenRouter guardrail holding this workshop's model allowlist.
@@ -95,6 +117,8 @@ struct WorkshopFile {
     allowed_email_domains: Vec<String>,
     #[serde(default)]
     marketing_opt_in_text: Option<String>,
+    #[serde(default)]
+    key_pool: Option<KeyPoolField>,
 }
 
 const FIELDS: &[&str] = &[
@@ -111,6 +135,7 @@ const FIELDS: &[&str] = &[
     "admins",
     "allowed_email_domains",
     "marketing_opt_in_text",
+    "key_pool",
 ];
 
 /// When `key_expires_at` is left out, keys live one day past the close of claims.
@@ -257,6 +282,14 @@ impl Checker<'_> {
             .map(|text| text.trim().to_string())
             .filter(|text| !text.is_empty());
         let marketing_opt_in_text = self.opt_in_text(file.marketing_opt_in_text);
+        let key_pool = match file.key_pool.map(|field| field.size()) {
+            None => KeyPoolSize::Auto,
+            Some(Ok(size)) => size,
+            Some(Err(message)) => {
+                self.problem("key_pool", message);
+                KeyPoolSize::Auto
+            }
+        };
 
         Some(Workshop {
             slug,
@@ -273,6 +306,7 @@ impl Checker<'_> {
             admins,
             allowed_email_domains,
             marketing_opt_in_text,
+            key_pool,
         })
     }
 

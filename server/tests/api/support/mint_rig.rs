@@ -164,8 +164,9 @@ pub fn workshop(slug: &str, limit_usd: u32, extra: &str) -> Arc<Workshop> {
 pub fn workshop_in(slug: &str, window: Window, limit_usd: u32, extra: &str) -> Arc<Workshop> {
     let source = format!(
         "title: Mint test\ntimezone: UTC\n{}key_limit_usd: 2\nlimit_usd: {limit_usd}\n\
-         allowed_models: [openai/gpt-5-nano, anthropic/claude-sonnet-4.6]\n{extra}",
-        window.yaml()
+         allowed_models: [openai/gpt-5-nano, anthropic/claude-sonnet-4.6]\n{extra}{}",
+        window.yaml(),
+        crate::support::no_pool_unless_asked(extra)
     );
     let file = parse_workshop_file(Path::new(&format!("{slug}.yaml")), &source);
     Arc::new(file.expect("a valid workshop"))

@@ -1,0 +1,155 @@
+//! The workshop file's `key_pool` field and the rule that turns it into how many ready
+//! keys the warm pool keeps (see `server::mint::pool`).
+//!
+//! - `auto` (the default): min(remaining places, max(10, 20 % of the workshop's places)),
+//!   where the workshop's places are `max_attendees` or, when the budget allows fewer
+//!   (or there is no `max_attendees`), `limit_usd / key_limit_usd`. A room of 150 keeps
+//!   30 keys ready: enough for the first rush of a minute, refilled as they go.
+//! - a number: that many, never more than the places that remain.
+//! - `0`: no pool; every claim mints its key directly (the behaviour before the pool).
+//!
+//! "Remaining places" shrink with every claim, so the pool never holds a key that could
+//! not be handed out within the caps: the pool's keys together never exceed what the
+//! budget and `max_attendees` still allow.
+
+use serde::Deserialize;
+
+/// The most keys a pool may be asked to keep: a bound on what one file can make the
+/// server mint before anyone arrives.
+pub const MAX_POOL: i64 = 5_000;
+
+/// Pool keys kept at least, under `auto`.
+const AUTO_MINIMUM: i64 = 10;
+/// Share of the workshop's places kept ready under `auto`, in percent.
+const AUTO_PERCENT: i64 = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyPoolSize {
+    #[default]
+    Auto,
+    /// A fixed number of ready keys; 0 turns the pool off.
+    Fixed(i64),
+}
+
+/// The field as written: `auto` or a whole number.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(super) enum KeyPoolField {
+    Number(i64),
+    Word(String),
+}
+
+impl KeyPoolField {
+    /// The size, or the message for a value that is neither `auto` nor 0..=[`MAX_POOL`].
+    pub(super) fn size(&self) -> Result<KeyPoolSize, String> {
+        match self {
+            KeyPoolField::Word(word) if word.trim().eq_ignore_ascii_case("auto") => {
+                Ok(KeyPoolSize::Auto)
+            }
+            KeyPoolField::Word(word) => Err(format!(
+                "`{word}` is not a pool size: write `auto`, a number of keys, or 0 for no pool"
+            )),
+            KeyPoolField::Number(n) if (0..=MAX_POOL).contains(n) => Ok(KeyPoolSize::Fixed(*n)),
+            KeyPoolField::Number(n) => Err(format!(
+                "{n} keys is not a pool size: use 0 (no pool) to {MAX_POOL}, or `auto`"
+            )),
+        }
+    }
+}
+
+/// What the pool rule needs to know about a workshop and its claims so far.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolInputs {
+    pub size: KeyPoolSize,
+    pub max_attendees: Option<i64>,
+    pub key_limit_micros: i64,
+    pub cap_micros: i64,
+    /// Claims made so far, and the sum of their per-key limits.
+    pub claims: i64,
+    pub committed_micros: i64,
+}
+
+impl KeyPoolSize {
+    pub fn is_off(self) -> bool {
+        self == KeyPoolSize::Fixed(0)
+    }
+}
+
+/// How many ready keys the pool keeps now (see the module comment).
+pub fn pool_target(inputs: PoolInputs) -> i64 {
+    let per_key = inputs.key_limit_micros.max(1);
+    let budget_places = inputs.cap_micros / per_key;
+    let places = inputs
+        .max_attendees
+        .map_or(budget_places, |max| max.min(budget_places));
+    let remaining_budget = (inputs.cap_micros - inputs.committed_micros).max(0) / per_key;
+    let remaining = inputs
+        .max_attendees
+        .map_or(remaining_budget, |max| {
+            (max - inputs.claims).min(remaining_budget)
+        })
+        .max(0);
+    let wanted = match inputs.size {
+        KeyPoolSize::Auto => AUTO_MINIMUM.max((places * AUTO_PERCENT + 99) / 100),
+        KeyPoolSize::Fixed(n) => n,
+    };
+    wanted.min(remaining).clamp(0, MAX_POOL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(size: KeyPoolSize, max_attendees: Option<i64>, cap_usd: i64) -> PoolInputs {
+        PoolInputs {
+            size,
+            max_attendees,
+            key_limit_micros: 2_000_000,
+            cap_micros: cap_usd * 1_000_000,
+            claims: 0,
+            committed_micros: 0,
+        }
+    }
+
+    #[test]
+    fn auto_keeps_a_fifth_of_the_places_and_at_least_ten() {
+        // 150 places: 30 ready.
+        assert_eq!(pool_target(inputs(KeyPoolSize::Auto, Some(150), 300)), 30);
+        // 20 places: 20 % is 4, the minimum is 10.
+        assert_eq!(pool_target(inputs(KeyPoolSize::Auto, Some(20), 300)), 10);
+        // No max_attendees: the places the budget allows (500 at $2 of $1,000).
+        assert_eq!(pool_target(inputs(KeyPoolSize::Auto, None, 1_000)), 100);
+        // The budget allows fewer places than max_attendees: the budget's.
+        assert_eq!(pool_target(inputs(KeyPoolSize::Auto, Some(1_000), 200)), 20);
+    }
+
+    #[test]
+    fn the_pool_never_exceeds_the_places_that_remain() {
+        let mut nearly_full = inputs(KeyPoolSize::Auto, Some(150), 300);
+        nearly_full.claims = 145;
+        nearly_full.committed_micros = 145 * 2_000_000;
+        assert_eq!(pool_target(nearly_full), 5);
+        let mut budget_gone = inputs(KeyPoolSize::Fixed(50), None, 100);
+        budget_gone.committed_micros = 99_000_000; // $1 left, keys cost $2
+        assert_eq!(pool_target(budget_gone), 0);
+        assert_eq!(pool_target(inputs(KeyPoolSize::Fixed(50), Some(8), 300)), 8);
+        assert_eq!(
+            pool_target(inputs(KeyPoolSize::Fixed(0), Some(150), 300)),
+            0
+        );
+    }
+
+    #[test]
+    fn the_field_reads_auto_numbers_and_refuses_the_rest() {
+        let word = |text: &str| KeyPoolField::Word(text.into()).size();
+        assert_eq!(word("auto"), Ok(KeyPoolSize::Auto));
+        assert_eq!(KeyPoolField::Number(0).size(), Ok(KeyPoolSize::Fixed(0)));
+        assert_eq!(KeyPoolField::Number(40).size(), Ok(KeyPoolSize::Fixed(40)));
+        assert!(word("lots").unwrap_err().contains("write `auto`"));
+        assert!(KeyPoolField::Number(-1)
+            .size()
+            .unwrap_err()
+            .contains("0 (no pool)"));
+        assert!(KeyPoolField::Number(MAX_POOL + 1).size().is_err());
+    }
+}
