@@ -242,6 +242,8 @@ on_both_databases!(
         let rig = MintRig::start(&url).await;
         let other = rig.another_instance(&url).await;
         let agents = pooled("agents", opening_in(-5), "key_pool: 30\n");
+        // Slow enough that the two instances' rounds overlap.
+        rig.sim().set_latency(Duration::from_millis(100));
         let rounds = |minter: app::server::mint::Minter, workshop: Arc<Workshop>| async move {
             for _ in 0..3 {
                 minter.tend_pool(&workshop, now()).await.unwrap();
