@@ -132,19 +132,12 @@ async fn sweep(state: &AppState) {
             return;
         }
     };
-    let heartbeat = {
-        let (database, lease) = (state.database.clone(), lease.clone());
-        Heartbeat::start(Duration::from_secs(5), move || {
-            let (database, lease) = (database.clone(), lease.clone());
-            async move {
-                let until = Utc::now().timestamp() + SWEEP_LEASE_SECONDS;
-                database
-                    .renew_background_lease(&lease, until)
-                    .await
-                    .unwrap_or(true)
-            }
-        })
-    };
+    let heartbeat = Heartbeat::keep_background_lease(
+        state.database.clone(),
+        lease.clone(),
+        Duration::from_secs(5),
+        Duration::from_secs(SWEEP_LEASE_SECONDS as u64),
+    );
     let outcome = state.minter.sweep_stalled(&state.registry).await;
     drop(heartbeat);
     if let Err(error) = &outcome {

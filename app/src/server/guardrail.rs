@@ -107,19 +107,8 @@ async fn ensure_under_lease(
     lease: &BackgroundLease,
     now: i64,
 ) -> Result<String, EnsureGuardrailError> {
-    let heartbeat = {
-        let (database, lease) = (database.clone(), lease.clone());
-        Heartbeat::start(HEARTBEAT, move || {
-            let (database, lease) = (database.clone(), lease.clone());
-            async move {
-                let until = chrono::Utc::now().timestamp() + LEASE.as_secs() as i64;
-                database
-                    .renew_background_lease(&lease, until)
-                    .await
-                    .unwrap_or(false)
-            }
-        })
-    };
+    let heartbeat =
+        Heartbeat::keep_background_lease(database.clone(), lease.clone(), HEARTBEAT, LEASE);
     let result = async {
         // Read again under the lease: the previous holder may have just finished.
         let current = database.guardrail_record(&workshop.slug).await?;

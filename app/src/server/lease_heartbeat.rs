@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
+use crate::server::db::{BackgroundLease, Database};
+
 /// Renews a lease every `period` by running `renew`, until dropped.
 pub struct Heartbeat {
     task: JoinHandle<()>,
@@ -33,6 +35,29 @@ impl Heartbeat {
             }
         });
         Heartbeat { task }
+    }
+}
+
+impl Heartbeat {
+    /// Keeps a background lease (`db::leases`) held: every `period`, extends it to
+    /// `lease_for` from then. A database error is not a lost lease: the next beat tries
+    /// again, and the lease outlives a few missed beats.
+    pub fn keep_background_lease(
+        database: Database,
+        lease: BackgroundLease,
+        period: Duration,
+        lease_for: Duration,
+    ) -> Heartbeat {
+        Heartbeat::start(period, move || {
+            let (database, lease) = (database.clone(), lease.clone());
+            async move {
+                let until = chrono::Utc::now().timestamp() + lease_for.as_secs() as i64;
+                database
+                    .renew_background_lease(&lease, until)
+                    .await
+                    .unwrap_or(true)
+            }
+        })
     }
 }
 

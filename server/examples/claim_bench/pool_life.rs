@@ -163,18 +163,13 @@ impl Server<'_> {
         .await
     }
 
+    /// Ends the outage; the simulator's latency stays as it was.
     pub async fn end_outage(&self) -> Result<()> {
-        let response = self
-            .http
-            .delete(format!("{}/_simulator/faults", self.simulator_url))
-            .bearer_auth(DEMO_MANAGEMENT_KEY)
-            .send()
-            .await
-            .context("cannot end the outage")?;
-        if !response.status().is_success() {
-            bail!("ending the outage answered {}", response.status());
-        }
-        Ok(())
+        self.simulator_post(
+            "/_simulator/outage",
+            serde_json::json!({ "kind": "unavailable", "seconds": 0 }),
+        )
+        .await
     }
 
     async fn simulator_post(&self, path: &str, body: Value) -> Result<()> {

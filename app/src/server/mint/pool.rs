@@ -160,7 +160,12 @@ impl Minter {
         let Some(lease) = self.take_pool_lease(&workshop.slug).await? else {
             return Ok(None);
         };
-        let heartbeat = self.keep_lease(&lease);
+        let heartbeat = Heartbeat::keep_background_lease(
+            self.inner.database.clone(),
+            lease.clone(),
+            LEASE_HEARTBEAT,
+            Duration::from_secs(LEASE_SECONDS as u64),
+        );
         let mut report = PoolReport::default();
         let outcome = match phase {
             PoolPhase::Filling => self.fill_pool(workshop, now, &mut report).await,
@@ -223,20 +228,6 @@ impl Minter {
                 now + LEASE_SECONDS,
             )
             .await
-    }
-
-    fn keep_lease(&self, lease: &BackgroundLease) -> Heartbeat {
-        let (database, lease) = (self.inner.database.clone(), lease.clone());
-        Heartbeat::start(LEASE_HEARTBEAT, move || {
-            let (database, lease) = (database.clone(), lease.clone());
-            async move {
-                let until = Utc::now().timestamp() + LEASE_SECONDS;
-                database
-                    .renew_background_lease(&lease, until)
-                    .await
-                    .unwrap_or(true)
-            }
-        })
     }
 
     /// Keeps the pool at its target: withdraws stale and surplus keys, binds stored
@@ -355,8 +346,11 @@ impl Minter {
     /// Claims first: waits while the client has `calls_kept_for_claims` or fewer idle
     /// slots. A pacing loop of the background filler, which no request waits for.
     async fn wait_for_idle_calls(&self) {
-        let kept = self.inner.settings.pool.calls_kept_for_claims;
-        while self.inner.client.idle_slots() <= kept {
+        // A client with very few slots still leaves the pool one.
+        let client = &self.inner.client;
+        let kept = (self.inner.settings.pool.calls_kept_for_claims)
+            .min(client.max_concurrent_calls().saturating_sub(1));
+        while client.idle_slots() <= kept {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }

@@ -31,27 +31,38 @@ pub enum KeyPoolSize {
     Fixed(i64),
 }
 
-/// The field as written: `auto` or a whole number.
+/// The field as written: `auto` or a whole number. Read as any YAML value, so that
+/// `1.5`, `yes` or a list get a message about pool sizes rather than serde's.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub(super) enum KeyPoolField {
-    Number(i64),
-    Word(String),
-}
+#[serde(transparent)]
+pub(super) struct KeyPoolField(serde_yaml_ng::Value);
 
 impl KeyPoolField {
     /// The size, or the message for a value that is neither `auto` nor 0..=[`MAX_POOL`].
     pub(super) fn size(&self) -> Result<KeyPoolSize, String> {
-        match self {
-            KeyPoolField::Word(word) if word.trim().eq_ignore_ascii_case("auto") => {
+        use serde_yaml_ng::Value;
+        let refuse = |shown: String| {
+            format!(
+                "`{shown}` is not a pool size: write `auto`, a number of keys, or 0 for no pool"
+            )
+        };
+        match &self.0 {
+            Value::String(word) if word.trim().eq_ignore_ascii_case("auto") => {
                 Ok(KeyPoolSize::Auto)
             }
-            KeyPoolField::Word(word) => Err(format!(
-                "`{word}` is not a pool size: write `auto`, a number of keys, or 0 for no pool"
-            )),
-            KeyPoolField::Number(n) if (0..=MAX_POOL).contains(n) => Ok(KeyPoolSize::Fixed(*n)),
-            KeyPoolField::Number(n) => Err(format!(
-                "{n} keys is not a pool size: use 0 (no pool) to {MAX_POOL}, or `auto`"
+            Value::Number(number) => match number.as_i64() {
+                Some(n) if (0..=MAX_POOL).contains(&n) => Ok(KeyPoolSize::Fixed(n)),
+                Some(n) => Err(format!(
+                    "{n} keys is not a pool size: use 0 (no pool) to {MAX_POOL}, or `auto`"
+                )),
+                None => Err(refuse(number.to_string())),
+            },
+            Value::String(word) => Err(refuse(word.clone())),
+            other => Err(refuse(
+                serde_yaml_ng::to_string(other)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
             )),
         }
     }
@@ -141,15 +152,17 @@ mod tests {
 
     #[test]
     fn the_field_reads_auto_numbers_and_refuses_the_rest() {
-        let word = |text: &str| KeyPoolField::Word(text.into()).size();
-        assert_eq!(word("auto"), Ok(KeyPoolSize::Auto));
-        assert_eq!(KeyPoolField::Number(0).size(), Ok(KeyPoolSize::Fixed(0)));
-        assert_eq!(KeyPoolField::Number(40).size(), Ok(KeyPoolSize::Fixed(40)));
-        assert!(word("lots").unwrap_err().contains("write `auto`"));
-        assert!(KeyPoolField::Number(-1)
-            .size()
+        let field = |yaml: &str| KeyPoolField(serde_yaml_ng::from_str(yaml).unwrap()).size();
+        assert_eq!(field("auto"), Ok(KeyPoolSize::Auto));
+        assert_eq!(field("Auto"), Ok(KeyPoolSize::Auto));
+        assert_eq!(field("0"), Ok(KeyPoolSize::Fixed(0)));
+        assert_eq!(field("40"), Ok(KeyPoolSize::Fixed(40)));
+        assert!(field("lots").unwrap_err().contains("write `auto`"));
+        assert!(field("1.5")
             .unwrap_err()
-            .contains("0 (no pool)"));
-        assert!(KeyPoolField::Number(MAX_POOL + 1).size().is_err());
+            .contains("`1.5` is not a pool size"));
+        assert!(field("[1, 2]").unwrap_err().contains("is not a pool size"));
+        assert!(field("-1").unwrap_err().contains("0 (no pool)"));
+        assert!(field(&(MAX_POOL + 1).to_string()).is_err());
     }
 }

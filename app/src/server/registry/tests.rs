@@ -285,3 +285,35 @@ fn the_marketing_question_is_optional_and_one_sentence() {
     let problem = refused("agents.yaml", &long);
     assert!(problem.message.contains("300"), "{problem}");
 }
+
+#[test]
+fn key_pool_is_auto_unless_the_file_says_otherwise() {
+    let registry = load(&[("ws.yaml", VALID)]).unwrap();
+    let workshop = registry.get("ws").unwrap();
+    assert_eq!(workshop.key_pool, KeyPoolSize::Auto);
+    // 150 places, none claimed: 30 ready.
+    assert_eq!(workshop.pool_target(0, 0), 30);
+    for (line, size) in [
+        ("key_pool: auto", KeyPoolSize::Auto),
+        ("key_pool: 40", KeyPoolSize::Fixed(40)),
+        ("key_pool: 0", KeyPoolSize::Fixed(0)),
+    ] {
+        let registry = load(&[("ws.yaml", &format!("{VALID}{line}\n"))]).unwrap();
+        assert_eq!(registry.get("ws").unwrap().key_pool, size, "{line}");
+    }
+}
+
+#[test]
+fn a_bad_key_pool_is_refused_with_its_line() {
+    for (line, words) in [
+        ("key_pool: lots", "write `auto`, a number of keys, or 0"),
+        ("key_pool: -3", "use 0 (no pool) to 5000"),
+        ("key_pool: 100000", "use 0 (no pool) to 5000"),
+        ("key_pool: 1.5", "`1.5` is not a pool size"),
+    ] {
+        let problem = refused("ws.yaml", &format!("{VALID}{line}\n"));
+        assert_eq!(problem.field.as_deref(), Some("key_pool"), "{line}");
+        assert_eq!(problem.line, Some(13), "{line}");
+        assert!(problem.message.contains(words), "{line}: {problem}");
+    }
+}
