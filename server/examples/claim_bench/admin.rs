@@ -135,19 +135,9 @@ async fn call(
     name: &str,
     form: &[(&str, &str)],
 ) -> Result<()> {
-    let response = http
-        .post(format!("{base_url}/api/{name}"))
-        .header("cookie", cookie)
-        .form(form)
-        .send()
+    post_server_function(http, base_url, cookie, name, form)
         .await
-        .with_context(|| format!("{name} failed"))?;
-    let status = response.status();
-    let body = response.text().await?;
-    if !status.is_success() {
-        bail!("{name} answered {status}: {body}");
-    }
-    Ok(())
+        .map(|_| ())
 }
 
 /// A server function's JSON answer.
@@ -158,6 +148,18 @@ pub async fn call_json(
     name: &str,
     form: &[(&str, &str)],
 ) -> Result<serde_json::Value> {
+    let body = post_server_function(http, base_url, cookie, name, form).await?;
+    serde_json::from_str(&body).with_context(|| format!("{name} answered something else than JSON"))
+}
+
+/// Posts `form` to server function `name` as the signed-in `cookie`; the body of a 2xx.
+async fn post_server_function(
+    http: &reqwest::Client,
+    base_url: &str,
+    cookie: &str,
+    name: &str,
+    form: &[(&str, &str)],
+) -> Result<String> {
     let response = http
         .post(format!("{base_url}/api/{name}"))
         .header("cookie", cookie)
@@ -171,7 +173,7 @@ pub async fn call_json(
     if !status.is_success() {
         bail!("{name} answered {status}: {body}");
     }
-    serde_json::from_str(&body).with_context(|| format!("{name} answered something else than JSON"))
+    Ok(body)
 }
 
 async fn time<F, Fut>(repeats: usize, mut once: F) -> Result<Vec<Duration>>

@@ -7,7 +7,8 @@
 //! The server runs a pass every few seconds, one instance at a time (the `mint-sweep`
 //! background lease). A row is due once its mint lease has run out and it has been left
 //! alone for a while: a fresh reservation belongs to the request that made it. Rows
-//! whose attempts keep failing wait longer each time (5 s doubling to 5 min).
+//! whose attempts keep failing wait longer each time (5 s doubling to 5 min). While the
+//! OpenRouter circuit breaker is open the sweep does not try at all.
 
 use std::sync::Arc;
 
@@ -43,6 +44,13 @@ impl Minter {
     /// One pass over stalled reservations of every workshop in `registry`.
     #[tracing::instrument(name = "sweep", skip_all)]
     pub async fn sweep_stalled(&self, registry: &Registry) -> Result<SweepReport, DbError> {
+        if self.client().unavailable_for().is_some() {
+            // The breaker would refuse every mint at once, and each refusal would count
+            // as a failed attempt and push the row's next try further out (to minutes):
+            // after a long outage the kept places would wait long after OpenRouter is
+            // back. Wait for the breaker instead; its probe reopens the way.
+            return Ok(SweepReport::default());
+        }
         let settings = self.settings();
         let now = Utc::now();
         let untouched_since = now.timestamp() - settings.sweep_stalled_after.as_secs() as i64;
