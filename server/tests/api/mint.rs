@@ -538,3 +538,62 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    the_sweep_waits_for_the_breaker_instead_of_spending_attempts,
+    |url: String| async move {
+        use app::server::mint::{MintSettings, Minter};
+        use app::server::openrouter::{ClientSettings, OpenRouterClient};
+        use app::server::registry::Registry;
+        use app::server::secret::Secret;
+        use crate::support::mint_rig::{fast_mint_settings, fast_retry, MANAGEMENT_KEY};
+        use std::time::{Duration, Instant};
+
+        let rig = MintRig::start(&url).await;
+        // A client whose breaker, once open, refuses calls for 7 s.
+        let mut client_settings =
+            ClientSettings::new(rig.simulator.base_url(), Secret::new(MANAGEMENT_KEY));
+        client_settings.timeout = Duration::from_millis(400);
+        client_settings.retry = fast_retry();
+        client_settings.breaker.first_backoff = Duration::from_secs(7);
+        let client = OpenRouterClient::new(client_settings).unwrap();
+        let settings = MintSettings {
+            sweep_stalled_after: Duration::ZERO,
+            ..fast_mint_settings()
+        };
+        let minter = Minter::new(rig.database.clone(), client, settings);
+        let agents = workshop("agents", 100, "");
+        minter.prepare(&agents, now()).await.unwrap();
+        let registry = Registry::from_workshops([(*agents).clone()]);
+
+        // OpenRouter is down for the claim (which opens the breaker), then back at once.
+        rig.sim()
+            .outage(openrouter_sim::OutageKind::Unavailable, Duration::from_secs(60));
+        let ada = rig.attendee("ada@example.com").await;
+        assert!(minter.claim(agents.clone(), ada.clone(), now()).await.is_err());
+        rig.sim().clear_faults();
+        let open_until = Instant::now() + minter.client().unavailable_for().expect("the breaker is open");
+        let attempts = rig.row(&ada, "agents").await.mint_attempts;
+
+        // While the breaker is open — longer than the row's 5 s backoff — the sweep
+        // does not spend attempts on it.
+        while Instant::now() + Duration::from_millis(300) < open_until {
+            let report = minter.sweep_stalled(&registry).await.unwrap();
+            assert_eq!(report.due, 0);
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert_eq!(rig.row(&ada, "agents").await.mint_attempts, attempts);
+
+        // Once the breaker lets a call through, the next pass finishes the kept place.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let report = minter.sweep_stalled(&registry).await.unwrap();
+            if report.finished == 1 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the kept place was never finished: {report:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(rig.row(&ada, "agents").await.status(), ClaimStatus::Bound);
+    }
+);
