@@ -542,11 +542,11 @@ on_both_databases!(
 on_both_databases!(
     the_sweep_waits_for_the_breaker_instead_of_spending_attempts,
     |url: String| async move {
+        use crate::support::mint_rig::{fast_mint_settings, fast_retry, MANAGEMENT_KEY};
         use app::server::mint::{MintSettings, Minter};
         use app::server::openrouter::{ClientSettings, OpenRouterClient};
         use app::server::registry::Registry;
         use app::server::secret::Secret;
-        use crate::support::mint_rig::{fast_mint_settings, fast_retry, MANAGEMENT_KEY};
         use std::time::{Duration, Instant};
 
         let rig = MintRig::start(&url).await;
@@ -567,12 +567,21 @@ on_both_databases!(
         let registry = Registry::from_workshops([(*agents).clone()]);
 
         // OpenRouter is down for the claim (which opens the breaker), then back at once.
-        rig.sim()
-            .outage(openrouter_sim::OutageKind::Unavailable, Duration::from_secs(60));
+        rig.sim().outage(
+            openrouter_sim::OutageKind::Unavailable,
+            Duration::from_secs(60),
+        );
         let ada = rig.attendee("ada@example.com").await;
-        assert!(minter.claim(agents.clone(), ada.clone(), now()).await.is_err());
+        assert!(minter
+            .claim(agents.clone(), ada.clone(), now())
+            .await
+            .is_err());
         rig.sim().clear_faults();
-        let open_until = Instant::now() + minter.client().unavailable_for().expect("the breaker is open");
+        let open_until = Instant::now()
+            + minter
+                .client()
+                .unavailable_for()
+                .expect("the breaker is open");
         let attempts = rig.row(&ada, "agents").await.mint_attempts;
 
         // While the breaker is open — longer than the row's 5 s backoff — the sweep
@@ -591,7 +600,10 @@ on_both_databases!(
             if report.finished == 1 {
                 break;
             }
-            assert!(Instant::now() < deadline, "the kept place was never finished: {report:?}");
+            assert!(
+                Instant::now() < deadline,
+                "the kept place was never finished: {report:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(rig.row(&ada, "agents").await.status(), ClaimStatus::Bound);
