@@ -575,6 +575,17 @@ async fn over_http_the_server_fills_the_pool_and_claims_come_from_it() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // The organiser's page says it in words, rendered on the server.
+    let page = organiser
+        .get(&app.url("/admin/open-now"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Key pool: 3 of 3 ready."),
+        "the admin page shows the pool"
+    );
     let sim = app.simulator();
     let calls = |sim: &openrouter_sim::Simulator| -> u64 {
         sim.call_counts()
