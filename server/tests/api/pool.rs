@@ -151,7 +151,7 @@ on_both_databases!(
             "no OpenRouter call on the claim's path"
         );
         assert!(
-            took < Duration::from_millis(300),
+            took < Duration::from_secs(2),
             "answered in {took:?} during an outage"
         );
         assert_eq!(row.status(), ClaimStatus::Bound);
@@ -393,9 +393,14 @@ on_both_databases!(
             .unwrap()
             .unwrap();
         assert_eq!(report.withdrawn, 7);
+        // (Handed-out keys may still carry their pool name until the background rename.)
+        let unclaimed_left: Vec<SimKey> = pool_keys(&rig, &agents)
+            .into_iter()
+            .filter(|key| !handed_out.contains(&key.data.hash))
+            .collect();
         assert!(
-            pool_keys(&rig, &agents).is_empty(),
-            "no pool key is left on OpenRouter"
+            unclaimed_left.is_empty(),
+            "no unclaimed pool key is left on OpenRouter"
         );
         for hash in &handed_out {
             let key = rig.sim().key(hash).expect("handed-out keys stay");
