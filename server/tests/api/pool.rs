@@ -541,8 +541,8 @@ on_both_databases!(
 );
 
 /// Over HTTP, with the server's own background filling: the pool is ready shortly after
-/// start-up (the organiser's page says so), and an attendee's claim is answered from it
-/// without an OpenRouter call.
+/// start-up (the organiser's page says so), and an attendee's claim is answered with one
+/// of its keys.
 #[tokio::test]
 async fn over_http_the_server_fills_the_pool_and_claims_come_from_it() {
     let app = TestAppBuilder::new()
@@ -591,21 +591,34 @@ async fn over_http_the_server_fills_the_pool_and_claims_come_from_it() {
         page.contains("Key pool: 3 of 3 ready."),
         "the admin page shows the pool"
     );
-    let sim = app.simulator();
-    let calls = |sim: &openrouter_sim::Simulator| -> u64 {
-        sim.call_counts()
-            .iter()
-            .filter(|(route, _)| route.as_str() != RENAME_ROUTE)
-            .map(|(_, count)| count)
-            .sum()
-    };
+    // The server's own timers keep running here (the filler refills right after the
+    // claim), so "no call during the claim" is asserted by the MintRig test above; here:
+    // the key handed out is one the pool held, ready and bound, before the claim.
+    let pooled: HashSet<String> = app
+        .simulator()
+        .keys()
+        .into_iter()
+        .filter(|key| key.data.name.starts_with("workshop-open-now-pool-"))
+        .filter(|key| key.guardrail_id.is_some())
+        .map(|key| key.data.hash)
+        .collect();
+    assert_eq!(pooled.len(), 3);
     let ada = app.demo_sign_in("ada@example.com").await;
-    let before = calls(sim);
     let (status, claim) = app.call(&ada, "claim_key", &[("slug", "open-now")]).await;
     assert_eq!(status, 200, "{claim}");
-    assert_eq!(calls(sim), before, "no OpenRouter call while claiming");
     assert!(
         claim.to_string().contains("sk-or-v1-"),
         "the key is in the answer"
+    );
+    let row = app
+        .database()
+        .await
+        .find_attendance_by_email("open-now", "ada@example.com")
+        .await
+        .unwrap()
+        .expect("ada has a row");
+    assert!(
+        pooled.contains(row.or_key_hash.as_deref().unwrap()),
+        "the key came from the pool"
     );
 }
