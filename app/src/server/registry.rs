@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-pub use key_pool_size::{pool_target, KeyPoolSize, PoolInputs, MAX_POOL};
+pub use key_pool_size::KeyPoolSize;
 pub use problem::{FileProblem, RegistryError};
 pub use workshop_file::{is_valid_slug, parse_workshop_file, Workshop};
 
