@@ -90,6 +90,8 @@ export function startServer(port, dataDir, name, extraEnv) {
       DATABASE_URL: `sqlite://${dataDir}/${name}.db?mode=rwc`,
       WORKSHOPS_DIR: join(dataDir, 'workshops'),
       RUST_LOG: 'warn',
+      // The demo server asks for demo mode; the live one (extraEnv) says false.
+      DEMO_MODE: 'true',
       ...extraEnv,
     },
   });

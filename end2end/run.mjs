@@ -30,6 +30,7 @@ try {
   // The weight test measures what attendees get: the brotli files.
   await waitForCompressedAssets(baseUrl, '/w/open-now', 60_000);
   const live = startServer(livePort, dataDir, 'live', {
+    DEMO_MODE: 'false',
     PUBLIC_URL: liveBaseUrl,
     GOOGLE_CLIENT_ID: 'wkm-e2e-client',
     GOOGLE_CLIENT_SECRET: 'wkm-e2e-secret-not-real',

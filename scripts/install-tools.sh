@@ -64,12 +64,19 @@ ensure_nextest() {
   cargo install cargo-nextest --locked
 }
 
-ensure_chromium() {
-  if [ -x /usr/bin/chromium ]; then return; fi
-  log "installing Debian's chromium"
+# Debian packages the tests need: Chromium for the browser tests; for the deployment
+# test, caddy (TLS on loopback with its own local CA) and certutil (libnss3-tools: makes
+# Chromium trust that CA, the way a machine with it installed would).
+ensure_debian_packages() {
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v caddy >/dev/null || missing+=(caddy)
+  command -v certutil >/dev/null || missing+=(libnss3-tools)
+  if [ ${#missing[@]} -eq 0 ]; then return; fi
+  log "installing Debian's ${missing[*]}"
   local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 ensure_end2end_deps() {
@@ -85,7 +92,7 @@ ensure_wasm_bindgen
 ensure_cargo_leptos
 if [ "$what" = all ]; then
   ensure_nextest
-  ensure_chromium
+  ensure_debian_packages
   ensure_end2end_deps
 fi
 log "toolchain ready"

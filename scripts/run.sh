@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-tools.sh build
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# Demo mode is never implied: the server runs live unless told otherwise.
+export DEMO_MODE=true
 exec cargo leptos serve --release --split

@@ -6,10 +6,13 @@ import { dirname, join } from 'node:path';
 
 export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 
-export async function launch() {
+/** `env`: variables to add to Chromium's (the deployment test gives it a HOME whose NSS
+ * database trusts its local certificate authority). */
+export async function launch(env = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
+    env: { ...process.env, ...env },
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -93,9 +96,12 @@ export async function assertNoHorizontalScroll(page, what) {
   if (scrollWidth > clientWidth) throw new Error(`${what}: ${scrollWidth}px of content in a ${clientWidth}px viewport`);
 }
 
-const SCREENSHOTS = join(dirname(import.meta.dirname), 'screenshots');
+// Test runs keep their screenshots in an ignored folder (look at them there); only
+// `make screenshots` writes the committed ones the README and docs show.
+const SCREENSHOTS = process.env.WKM_SCREENSHOTS_DIR
+  ?? join(dirname(import.meta.dirname), 'test-results', 'screenshots');
 
-/** Saves a screenshot as `end2end/screenshots/<name>.png` (the README shows some). */
+/** Saves a screenshot as `<name>.png` in the screenshots folder (see above). */
 export async function screenshot(pageOrLocator, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);

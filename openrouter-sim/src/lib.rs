@@ -1,5 +1,5 @@
-//! An in-process OpenRouter Management API: every path of
-//! `shared/openrouter/openapi.yaml`, with the real shapes and the real quirks (ignored
+//! An in-process OpenRouter Management API: every path of OpenRouter's own spec (the
+//! vendored `spec/openrouter-openapi.yaml`), with the real shapes and the real quirks (ignored
 //! `guardrail_ids`, canonical model slugs, pages of 100 keys, hidden disabled keys, the
 //! plaintext shown once, non-unique guardrail names), per-key usage that can be advanced,
 //! and faults injected on chosen calls.

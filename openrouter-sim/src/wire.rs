@@ -1,5 +1,6 @@
-//! The JSON shapes of `shared/openrouter/openapi.yaml`, field for field. Responses are
-//! public (tests and the demo read them); request bodies are the simulator's own business.
+//! The JSON shapes of the vendored OpenRouter spec (`spec/openrouter-openapi.yaml`),
+//! field for field. Responses are public (tests and the demo read them); request bodies
+//! are the simulator's own business.
 //!
 //! Request structs ignore unknown properties on purpose: that is how the real API treats
 //! `guardrail_ids` on `POST /keys` or `expires_at` on `PATCH /keys/{hash}`.

@@ -29,8 +29,7 @@ use crate::middleware::security_headers::SitePolicy;
 use crate::middleware::{body_limit, cache, cross_site, error_status, security_headers};
 use crate::openrouter_setup::DemoSimulator;
 use crate::{
-    background, config::Config, demo_clock, exports, health::health, key_file, openrouter_setup,
-    telemetry,
+    background, config::Config, exports, health::health, key_file, openrouter_setup, telemetry,
 };
 
 pub struct Application {
@@ -68,12 +67,12 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Application> {
         let address = listener.local_addr()?;
-        let database = Database::connect(&config.database_url)
+        let database = Database::connect(config.database_url.expose())
             .await
             .with_context(|| {
                 format!(
                     "cannot open the database ({})",
-                    redact_url(&config.database_url)
+                    redact_url(config.database_url.expose())
                 )
             })?;
         let SignInSetup {
@@ -83,6 +82,7 @@ impl Application {
             form_targets,
         } = sign_in_providers(&config.mode, address)?;
         let openrouter = openrouter_setup::connect(&config).await?;
+        let demo_spending = openrouter.demo_spending();
         let instance = format!("{}:{}", hostname(), std::process::id());
         let mut mint_settings = MintSettings::default();
         mint_settings.pool.lead = config.key_pool_lead;
@@ -109,7 +109,15 @@ impl Application {
             public_url: public_url.clone(),
             clock: WorkshopClock::default(),
             usage_refreshes: Arc::default(),
+            demo_spending,
         };
+        if state.registry.is_empty() {
+            tracing::info!(
+                folder = %config.workshops_dir.display(),
+                "no workshop files: no workshop is served and OpenRouter is not called until \
+                 one is added (start from workshops/example.yaml.template)"
+            );
+        }
         if state.demo_mode {
             tracing::warn!(
                 "DEMO MODE: simulated OpenRouter and demo sign-in; nothing here is real"
@@ -188,16 +196,21 @@ struct SignInSetup {
 
 /// The sign-in providers of the configured mode, the public URL and the global admins.
 fn sign_in_providers(mode: &Mode, address: SocketAddr) -> anyhow::Result<SignInSetup> {
-    let Mode::Live(live) = mode else {
-        return Ok(SignInSetup {
-            providers: SignInProviders {
-                demo: true,
-                ..SignInProviders::default()
-            },
-            public_url: format!("http://{address}"),
-            admin_emails: Vec::new(),
-            form_targets: Vec::new(),
-        });
+    let live = match mode {
+        Mode::Live(live) => live,
+        Mode::Demo { public_url } => {
+            return Ok(SignInSetup {
+                providers: SignInProviders {
+                    demo: true,
+                    ..SignInProviders::default()
+                },
+                public_url: public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{address}")),
+                admin_emails: Vec::new(),
+                form_targets: Vec::new(),
+            })
+        }
     };
     let public_url = if live.public_url.is_empty() {
         format!("http://{address}")
@@ -292,11 +305,7 @@ pub fn router(state: AppState, providers: SignInProviders, security: SiteSecurit
         .route("/admin/{slug}/claims.csv", get(exports::claims_csv))
         .route("/admin/{slug}/opt-ins.csv", get(exports::opt_ins_csv))
         .merge(auth::router(providers))
-        .merge(if demo_mode {
-            demo_clock::router()
-        } else {
-            Router::new()
-        })
+        .merge(demo_routes(demo_mode))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -325,6 +334,22 @@ pub fn router(state: AppState, providers: SignInProviders, security: SiteSecurit
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(middleware::from_fn(telemetry::assign_request_id))
         .with_state(state)
+}
+
+/// Demo mode's own routes (the demo clock); none in a live deployment, and none in a
+/// binary built without the `demo` feature.
+#[cfg(feature = "demo")]
+fn demo_routes(demo_mode: bool) -> Router<AppState> {
+    if demo_mode {
+        crate::demo_clock::router()
+    } else {
+        Router::new()
+    }
+}
+
+#[cfg(not(feature = "demo"))]
+fn demo_routes(_demo_mode: bool) -> Router<AppState> {
+    Router::new()
 }
 
 /// This machine's name, to tell instances apart in the usage-sync lease.

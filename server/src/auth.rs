@@ -2,6 +2,7 @@
 //! API) and, in demo mode only, a demo form. Every flow ends in [`flow::complete`],
 //! which records the attendee and starts a database-backed session.
 
+#[cfg(feature = "demo")]
 mod demo;
 mod error;
 mod flow;
@@ -41,7 +42,7 @@ impl SignInProviders {
 }
 
 pub fn router(providers: SignInProviders) -> Router<AppState> {
-    Router::new()
+    let router = Router::new()
         .route(
             "/auth/google/start",
             get(google::start).post(google::start_and_claim),
@@ -52,7 +53,9 @@ pub fn router(providers: SignInProviders) -> Router<AppState> {
             get(github::start).post(github::start_and_claim),
         )
         .route("/auth/github/callback", get(github::callback))
-        .route("/auth/demo", post(demo::sign_in))
-        .route("/auth/signout", post(flow::sign_out))
-        .layer(Extension(providers))
+        .route("/auth/signout", post(flow::sign_out));
+    // A live deployment's binary has no demo sign-in at all, not just a disabled one.
+    #[cfg(feature = "demo")]
+    let router = router.route("/auth/demo", post(demo::sign_in));
+    router.layer(Extension(providers))
 }

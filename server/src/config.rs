@@ -1,10 +1,14 @@
-//! Runtime configuration from the environment (and an optional `.env` file).
+//! Runtime configuration from the environment (and an optional `.env` file); secrets
+//! also from files (see [`sources`]).
 //!
-//! With no OpenRouter key and no OAuth credentials the server runs in **demo mode**:
-//! SQLite, the built-in OpenRouter simulator, demo sign-in. A half-configured
-//! production (say, a management key but no `PUBLIC_URL`) is refused rather than
-//! quietly falling back to demo mode, and so is demo mode in a binary built without
-//! the `demo` feature.
+//! The mode is explicit. **Demo mode** (the in-process OpenRouter simulator, demo
+//! sign-in, the demo's sample workshops) runs only with `DEMO_MODE=true`, or under
+//! `cargo leptos watch`, and refuses to start when any production setting is present.
+//! Otherwise the server is **live** and starts only with a complete configuration:
+//! every missing variable is named, and nothing falls back to the demo quietly.
+
+mod mode;
+pub mod sources;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,20 +17,29 @@ use std::time::Duration;
 use app::server::secret::Secret;
 use leptos::config::LeptosOptions;
 
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/workshop-key-minter.db?mode=rwc";
+use sources::Sources;
+
+/// Demo mode's database when `DATABASE_URL` is not set: a file under `data/`.
+pub const DEMO_DATABASE_URL: &str = "sqlite://data/workshop-key-minter.db?mode=rwc";
+/// Where live mode reads workshop files (`WORKSHOPS_DIR`): the organisation's own.
+pub const LIVE_WORKSHOPS_DIR: &str = "workshops";
+/// Where demo mode reads them: the samples, never loaded live.
+pub const DEMO_WORKSHOPS_DIR: &str = "demo/workshops";
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub leptos_options: LeptosOptions,
-    pub database_url: String,
+    /// May carry a password: read it with `expose()` only to connect.
+    pub database_url: Secret,
     pub workshops_dir: PathBuf,
     pub mode: Mode,
     /// How often usage is refreshed from OpenRouter while a workshop is live
     /// (`USAGE_SYNC_INTERVAL_SECS`, default 60).
     pub usage_sync_interval: Duration,
     /// Demo mode only: where the in-process OpenRouter simulator listens
-    /// (`DEMO_SIMULATOR_ADDR`, default any free loopback port) and the latency it adds
-    /// to every call (`DEMO_SIMULATOR_LATENCY_MS`, default 0; the benchmark sets it).
+    /// (`DEMO_SIMULATOR_ADDR`, default any free loopback port; never another address)
+    /// and the latency it adds to every call (`DEMO_SIMULATOR_LATENCY_MS`, default 0;
+    /// the benchmark sets it).
     pub demo_simulator_addr: SocketAddr,
     pub demo_simulator_latency: Duration,
     /// How long one OpenRouter call may take before it counts as failed
@@ -43,7 +56,11 @@ pub struct Config {
 
 #[derive(Debug, Clone)]
 pub enum Mode {
-    Demo,
+    /// `public_url`: a loopback `PUBLIC_URL`, if one was given (links and the QR code use
+    /// it); otherwise the address the server bound.
+    Demo {
+        public_url: Option<String>,
+    },
     Live(Box<LiveSettings>),
 }
 
@@ -72,27 +89,58 @@ pub struct OAuthClient {
     pub client_secret: Secret,
 }
 
+/// Why the server will not start. Each is one sentence an operator can act on; none
+/// ever contains a secret's value.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("cannot read the Leptos settings: {0}")]
     Leptos(String),
-    #[error("{0} is set, so this is a real deployment, but {1} missing: set {2}")]
-    Incomplete(String, &'static str, String),
+    #[error(
+        "not starting: DEMO_MODE is not set, so this is a live deployment, and it needs {0}; \
+         to try the app without any of them, run `make run` (demo mode, DEMO_MODE=true)"
+    )]
+    LiveIncomplete(String),
     #[error("{0} must be set together with {1}")]
     HalfPair(&'static str, &'static str),
     #[error("{0} must be {1}, not {2:?}")]
     Invalid(&'static str, &'static str, String),
+    #[error("{name} is given twice, as {places}: keep one")]
+    SecretTwice { name: &'static str, places: String },
+    #[error("{name} cannot be read from {via} ({path}): {reason}")]
+    SecretFile {
+        name: &'static str,
+        via: String,
+        path: String,
+        reason: String,
+    },
     #[error(
-        "no real configuration is set, so this would be demo mode, but this server was built \
-         without it (cargo feature `demo`): set OPENROUTER_MANAGEMENT_KEY, an OAuth client \
-         and PUBLIC_URL"
+        "DEMO_MODE is true, but this server was built without demo mode (the `demo` cargo \
+         feature, which `make dist` leaves out): run `make run` for the demo"
     )]
     DemoNotBuilt,
+    #[error(
+        "DEMO_MODE is true, but production settings are present ({0}): demo sign-in lets \
+         anyone in as anyone, so demo mode never runs with them; unset them, or unset \
+         DEMO_MODE to run live"
+    )]
+    DemoWithProduction(String),
     #[error(
         "demo mode refuses to listen on {0}, which is not a loopback address: demo sign-in \
          lets anyone in. Set DEMO_ALLOW_PUBLIC=true if you really mean it."
     )]
     PublicDemo(SocketAddr),
+    #[error(
+        "DEMO_SIMULATOR_ADDR must be a loopback address (the simulator's control routes \
+         change keys and spending), not {0}"
+    )]
+    PublicSimulator(SocketAddr),
+    #[error(
+        "PUBLIC_URL must start with https:// (http:// only for a loopback address, for \
+         tests), not {0:?}"
+    )]
+    InsecurePublicUrl(String),
+    #[error("PUBLIC_URL must be an origin like https://keys.example.com, with no path, query or user name, not {0:?}")]
+    BadPublicUrl(String),
 }
 
 pub const DEFAULT_OPENROUTER_BASE_URL: &str = "https://openrouter.ai/api/v1";
@@ -113,32 +161,31 @@ impl Config {
         leptos_options: LeptosOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|value| value.trim().to_string())
-                .filter(|v| !v.is_empty())
+        let sources = Sources::new(&lookup);
+        let mode = mode::from_sources(&sources, leptos_options.site_addr)?;
+        let demo = matches!(mode, Mode::Demo { .. });
+        let database_url = match sources.secret("DATABASE_URL")? {
+            Some(url) => url,
+            // Live mode has refused a missing DATABASE_URL already.
+            None => DEMO_DATABASE_URL.to_string(),
         };
-        let mode = mode_from(&get)?;
-        if matches!(mode, Mode::Demo) && !cfg!(feature = "demo") {
-            return Err(ConfigError::DemoNotBuilt);
-        }
-        if matches!(mode, Mode::Demo) {
-            let public_ok =
-                get("DEMO_ALLOW_PUBLIC").is_some_and(|value| value == "true" || value == "1");
-            if !leptos_options.site_addr.ip().is_loopback() && !public_ok {
-                return Err(ConfigError::PublicDemo(leptos_options.site_addr));
-            }
-        }
+        let default_workshops = if demo {
+            DEMO_WORKSHOPS_DIR
+        } else {
+            LIVE_WORKSHOPS_DIR
+        };
         Ok(Config {
             leptos_options,
-            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
-            workshops_dir: get("WORKSHOPS_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("workshops")),
+            database_url: Secret::new(database_url),
+            workshops_dir: PathBuf::from(
+                sources
+                    .get("WORKSHOPS_DIR")
+                    .unwrap_or_else(|| default_workshops.to_string()),
+            ),
             mode,
             usage_sync_interval: Duration::from_secs(
                 parsed(
-                    &get,
+                    &sources,
                     "USAGE_SYNC_INTERVAL_SECS",
                     "a number of seconds above 0",
                     60,
@@ -146,23 +193,23 @@ impl Config {
                 .max(1),
             ),
             key_pool_lead: Duration::from_secs(
-                60 * parsed(&get, "KEY_POOL_LEAD_MINUTES", "a number of minutes", 30_u64)?,
+                60 * parsed(
+                    &sources,
+                    "KEY_POOL_LEAD_MINUTES",
+                    "a number of minutes",
+                    30_u64,
+                )?,
             ),
-            demo_simulator_addr: parsed(
-                &get,
-                "DEMO_SIMULATOR_ADDR",
-                "an address like 127.0.0.1:4010",
-                SocketAddr::from(([127, 0, 0, 1], 0)),
-            )?,
+            demo_simulator_addr: mode::demo_simulator_addr(&sources)?,
             demo_simulator_latency: Duration::from_millis(parsed(
-                &get,
+                &sources,
                 "DEMO_SIMULATOR_LATENCY_MS",
                 "a number of milliseconds",
                 0,
             )?),
             openrouter_timeout: Duration::from_secs(
                 parsed(
-                    &get,
+                    &sources,
                     "OPENROUTER_TIMEOUT_SECS",
                     "a number of seconds above 0",
                     5,
@@ -170,7 +217,7 @@ impl Config {
                 .max(1),
             ),
             openrouter_breaker: Duration::from_secs(parsed(
-                &get,
+                &sources,
                 "OPENROUTER_BREAKER_SECS",
                 "a number of seconds (0 turns it off)",
                 2,
@@ -179,93 +226,22 @@ impl Config {
     }
 
     pub fn is_demo(&self) -> bool {
-        matches!(self.mode, Mode::Demo)
+        matches!(self.mode, Mode::Demo { .. })
     }
 }
 
 /// The variable `name` parsed, its default when unset, or an error naming it.
 fn parsed<T: std::str::FromStr>(
-    get: &impl Fn(&str) -> Option<String>,
+    sources: &Sources,
     name: &'static str,
     expected: &'static str,
     default: T,
 ) -> Result<T, ConfigError> {
-    match get(name) {
+    match sources.get(name) {
         None => Ok(default),
         Some(text) => text
             .parse()
             .map_err(|_| ConfigError::Invalid(name, expected, text)),
-    }
-}
-
-fn mode_from(get: &impl Fn(&str) -> Option<String>) -> Result<Mode, ConfigError> {
-    let google = oauth_client(get, "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET")?;
-    let github = oauth_client(get, "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET")?;
-    let management_key = get("OPENROUTER_MANAGEMENT_KEY");
-    let any_real = management_key.is_some() || google.is_some() || github.is_some();
-    if !any_real {
-        return Ok(Mode::Demo);
-    }
-    let present = [
-        ("OPENROUTER_MANAGEMENT_KEY", management_key.is_some()),
-        ("GOOGLE_CLIENT_ID", google.is_some()),
-        ("GITHUB_CLIENT_ID", github.is_some()),
-    ]
-    .iter()
-    .filter(|(_, set)| *set)
-    .map(|(name, _)| *name)
-    .collect::<Vec<_>>()
-    .join(" and ");
-    let mut missing = Vec::new();
-    if management_key.is_none() {
-        missing.push("OPENROUTER_MANAGEMENT_KEY");
-    }
-    if google.is_none() && github.is_none() {
-        missing.push("GOOGLE_CLIENT_ID/SECRET or GITHUB_CLIENT_ID/SECRET");
-    }
-    if get("PUBLIC_URL").is_none() {
-        missing.push("PUBLIC_URL");
-    }
-    if !missing.is_empty() {
-        let verb = if missing.len() == 1 { "is" } else { "are" };
-        return Err(ConfigError::Incomplete(present, verb, missing.join(", ")));
-    }
-    Ok(Mode::Live(Box::new(LiveSettings {
-        public_url: get("PUBLIC_URL")
-            .unwrap_or_default()
-            .trim_end_matches('/')
-            .to_string(),
-        openrouter_base_url: get("OPENROUTER_BASE_URL")
-            .unwrap_or_else(|| DEFAULT_OPENROUTER_BASE_URL.into()),
-        openrouter_management_key: Secret::new(management_key.unwrap_or_default()),
-        google,
-        github,
-        google_issuer_url: get("GOOGLE_ISSUER_URL")
-            .unwrap_or_else(|| DEFAULT_GOOGLE_ISSUER_URL.into()),
-        github_oauth_url: get("GITHUB_OAUTH_URL")
-            .unwrap_or_else(|| DEFAULT_GITHUB_OAUTH_URL.into()),
-        github_api_url: get("GITHUB_API_URL").unwrap_or_else(|| DEFAULT_GITHUB_API_URL.into()),
-        admin_emails: get("ADMIN_EMAILS")
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(app::server::email::exact_address)
-            .collect(),
-    })))
-}
-
-fn oauth_client(
-    get: &impl Fn(&str) -> Option<String>,
-    id_name: &'static str,
-    secret_name: &'static str,
-) -> Result<Option<OAuthClient>, ConfigError> {
-    match (get(id_name), get(secret_name)) {
-        (Some(client_id), Some(secret)) => Ok(Some(OAuthClient {
-            client_id,
-            client_secret: Secret::new(secret),
-        })),
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(ConfigError::HalfPair(id_name, secret_name)),
-        (None, Some(_)) => Err(ConfigError::HalfPair(secret_name, id_name)),
     }
 }
 

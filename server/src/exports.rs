@@ -5,7 +5,10 @@
 //! only the attendees who opted in to marketing at this workshop, with the time.
 //!
 //! Admin-only, checked like the admin server functions: 401 signed out, 403 for anyone
-//! else and for a workshop that does not exist. Never cached.
+//! else and for a workshop that does not exist. Never cached. The records and their
+//! formula guard: [`csv`].
+
+mod csv;
 
 use axum::{
     body::Body,
@@ -22,6 +25,8 @@ use app::server::db::{AdminRow, DbError};
 use app::server::registry::Workshop;
 use app::server::session::session_attendee;
 use app::server::state::AppState;
+
+use csv::{number, text};
 
 /// Rows fetched per database round trip while streaming.
 const PAGE: i64 = 500;
@@ -83,11 +88,11 @@ pub async fn opt_ins_csv(
             let lines = rows
                 .iter()
                 .map(|row| {
-                    csv_line(&[
-                        row.email.clone(),
-                        row.display_name.clone().unwrap_or_default(),
-                        utc(Some(row.opted_in_at)),
-                        slug.clone(),
+                    csv::line(&[
+                        text(row.email.clone()),
+                        text(row.display_name.clone().unwrap_or_default()),
+                        text(utc(Some(row.opted_in_at))),
+                        text(slug.clone()),
                     ])
                 })
                 .collect();
@@ -163,29 +168,33 @@ async fn authorise(
 fn claim_line(row: &AdminRow, now: i64) -> String {
     let attendance = &row.attendance;
     let micros = |value: Option<i64>| {
-        value
-            .map(|micros| format!("{:.6}", micros as f64 / 1e6))
-            .unwrap_or_default()
+        number(
+            value
+                .map(|micros| format!("{:.6}", micros as f64 / 1e6))
+                .unwrap_or_default(),
+        )
     };
     let fields = [
-        row.email.clone(),
-        row.display_name.clone().unwrap_or_default(),
-        row.auth_provider.clone(),
-        utc(Some(attendance.attended_at)),
-        row_status(attendance, now).as_str().to_string(),
-        attendance.key_label.clone().unwrap_or_default(),
-        attendance
-            .or_key_hash
-            .as_deref()
-            .map(|hash| hash.chars().take(8).collect())
-            .unwrap_or_default(),
+        text(row.email.clone()),
+        text(row.display_name.clone().unwrap_or_default()),
+        text(row.auth_provider.clone()),
+        text(utc(Some(attendance.attended_at))),
+        text(row_status(attendance, now).as_str()),
+        text(attendance.key_label.clone().unwrap_or_default()),
+        text(
+            attendance
+                .or_key_hash
+                .as_deref()
+                .map(|hash| hash.chars().take(8).collect::<String>())
+                .unwrap_or_default(),
+        ),
         micros(Some(attendance.limit_usd_micros)),
         micros(attendance.usage_usd_micros),
         micros(attendance.limit_remaining_usd_micros),
-        utc(attendance.usage_synced_at),
-        attendance.last_error.clone().unwrap_or_default(),
+        text(utc(attendance.usage_synced_at)),
+        text(attendance.last_error.clone().unwrap_or_default()),
     ];
-    csv_line(&fields)
+    csv::line(&fields)
 }
 
 fn utc(seconds: Option<i64>) -> String {
@@ -193,27 +202,6 @@ fn utc(seconds: Option<i64>) -> String {
         .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
         .map(|time| time.to_rfc3339_opts(SecondsFormat::Secs, true))
         .unwrap_or_default()
-}
-
-/// One CSV record (RFC 4180). A field a spreadsheet would run as a formula (`=`, `+`,
-/// `-`, `@` first) is prefixed with `'`: names and emails are attendee input.
-pub fn csv_line(fields: &[String]) -> String {
-    let cells: Vec<String> = fields
-        .iter()
-        .map(|field| {
-            let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                format!("'{field}")
-            } else {
-                field.clone()
-            };
-            if field.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", field.replace('"', "\"\""))
-            } else {
-                field
-            }
-        })
-        .collect();
-    format!("{}\n", cells.join(","))
 }
 
 fn csv_response(filename: &str, body: Body) -> Response {
@@ -227,20 +215,4 @@ fn csv_response(filename: &str, body: Body) -> Response {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_line;
-
-    #[test]
-    fn fields_are_quoted_and_formulas_defused() {
-        let line = csv_line(&[
-            "a,b".into(),
-            "say \"hi\"".into(),
-            "=cmd()".into(),
-            "plain".into(),
-        ]);
-        assert_eq!(line, "\"a,b\",\"say \"\"hi\"\"\",'=cmd(),plain\n");
-    }
 }

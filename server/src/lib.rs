@@ -7,6 +7,7 @@ pub mod auth;
 pub mod background;
 pub mod check;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo_clock;
 pub mod exports;
 pub mod health;

@@ -1,4 +1,4 @@
-//! The axum host. `server` (or `server serve`) runs the site; `server check [DIR]`
+//! The axum host. `server` (or `server serve`) runs the site; `server check [FOLDER…]`
 //! validates the workshop files and exits non-zero on any problem (for organisers' CI).
 
 use std::process::ExitCode;
@@ -10,13 +10,13 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None | Some("serve") => serve().await,
-        Some("check") => server::check::run(args.get(1).map(String::as_str)),
+        Some("check") => server::check::run(&args[1..]),
         Some("--help" | "-h" | "help") => {
             println!(
                 "usage: server [serve]          run the site (configuration from the environment)"
             );
             println!(
-                "       server check [FOLDER]   validate the workshop files (default: workshops/)"
+                "       server check [FOLDER…]  validate the workshop files and templates (default: workshops/)"
             );
             ExitCode::SUCCESS
         }

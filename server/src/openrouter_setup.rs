@@ -1,17 +1,17 @@
 //! The OpenRouter side of the application: the client the mint and the usage sync
 //! share, pointed at OpenRouter in a real deployment and, in demo mode, at an
 //! OpenRouter simulator started in this process. A binary built without the `demo`
-//! feature has no simulator at all (the configuration refuses demo mode first).
+//! feature has no simulator at all: not its code, its routes or its management key
+//! (the configuration refuses demo mode in such a build before this runs).
+
+use std::sync::Arc;
 
 use anyhow::Context;
 
 use app::server::openrouter::{BreakerSettings, ClientSettings, OpenRouterClient};
-use app::server::secret::Secret;
+use app::server::state::DemoSpending;
 
 use crate::config::{Config, Mode};
-
-/// The demo simulator's management key. Public on purpose: it guards nothing real.
-pub const DEMO_MANAGEMENT_KEY: &str = "sk-or-v1-demo-simulator";
 
 /// The simulator demo mode runs on; it stops when dropped.
 #[cfg(feature = "demo")]
@@ -26,6 +26,13 @@ pub struct OpenRouterSetup {
     pub demo_simulator: Option<DemoSimulator>,
 }
 
+impl OpenRouterSetup {
+    /// Demo mode's way to spend on the simulator's keys.
+    pub fn demo_spending(&self) -> Option<Arc<dyn DemoSpending>> {
+        self.demo_simulator.as_ref().map(demo::spending)
+    }
+}
+
 pub async fn connect(config: &Config) -> anyhow::Result<OpenRouterSetup> {
     let (mut settings, demo_simulator) = match &config.mode {
         Mode::Live(live) => (
@@ -35,10 +42,8 @@ pub async fn connect(config: &Config) -> anyhow::Result<OpenRouterSetup> {
             ),
             None,
         ),
-        Mode::Demo => {
-            let running = start_demo_simulator(config).await?;
-            let settings =
-                ClientSettings::new(running_base_url(&running), Secret::new(DEMO_MANAGEMENT_KEY));
+        Mode::Demo { .. } => {
+            let (settings, running) = demo::start(config).await?;
             (settings, Some(running))
         }
     };
@@ -56,35 +61,68 @@ pub async fn connect(config: &Config) -> anyhow::Result<OpenRouterSetup> {
 }
 
 #[cfg(feature = "demo")]
-async fn start_demo_simulator(config: &Config) -> anyhow::Result<DemoSimulator> {
-    let running = openrouter_sim::Simulator::new(DEMO_MANAGEMENT_KEY)
-        .spawn(config.demo_simulator_addr)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot start the demo OpenRouter simulator on {}",
-                config.demo_simulator_addr
-            )
-        })?;
-    running
-        .simulator()
-        .set_latency(config.demo_simulator_latency);
-    tracing::info!(base_url = %running.base_url(), "demo OpenRouter simulator listening");
-    Ok(running)
-}
+mod demo {
+    use std::sync::Arc;
 
-#[cfg(feature = "demo")]
-fn running_base_url(running: &DemoSimulator) -> &str {
-    running.base_url()
+    use anyhow::Context;
+
+    use app::server::openrouter::ClientSettings;
+    use app::server::secret::Secret;
+    use app::server::state::DemoSpending;
+
+    use super::DemoSimulator;
+    use crate::config::Config;
+
+    /// The demo simulator's management key. Public on purpose: it guards nothing real.
+    pub const DEMO_MANAGEMENT_KEY: &str = "sk-or-v1-demo-simulator";
+
+    pub async fn start(config: &Config) -> anyhow::Result<(ClientSettings, DemoSimulator)> {
+        let running = openrouter_sim::Simulator::new(DEMO_MANAGEMENT_KEY)
+            .spawn(config.demo_simulator_addr)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot start the demo OpenRouter simulator on {}",
+                    config.demo_simulator_addr
+                )
+            })?;
+        running
+            .simulator()
+            .set_latency(config.demo_simulator_latency);
+        tracing::info!(base_url = %running.base_url(), "demo OpenRouter simulator listening");
+        let settings = ClientSettings::new(running.base_url(), Secret::new(DEMO_MANAGEMENT_KEY));
+        Ok((settings, running))
+    }
+
+    struct SimulatorSpending(openrouter_sim::Simulator);
+
+    impl DemoSpending for SimulatorSpending {
+        fn spend(&self, key_hash: &str, usd: f64) -> bool {
+            self.0.add_usage(key_hash, usd)
+        }
+    }
+
+    pub fn spending(running: &DemoSimulator) -> Arc<dyn DemoSpending> {
+        Arc::new(SimulatorSpending(running.simulator().clone()))
+    }
 }
 
 #[cfg(not(feature = "demo"))]
-async fn start_demo_simulator(_config: &Config) -> anyhow::Result<DemoSimulator> {
-    // Unreachable in practice: the configuration refuses demo mode in such a build.
-    anyhow::bail!("this server was built without demo mode (cargo feature `demo`)")
-}
+mod demo {
+    use std::sync::Arc;
 
-#[cfg(not(feature = "demo"))]
-fn running_base_url(running: &DemoSimulator) -> &str {
-    match *running {}
+    use app::server::openrouter::ClientSettings;
+    use app::server::state::DemoSpending;
+
+    use super::DemoSimulator;
+    use crate::config::Config;
+
+    pub async fn start(_config: &Config) -> anyhow::Result<(ClientSettings, DemoSimulator)> {
+        // Unreachable in practice: the configuration refuses demo mode in such a build.
+        anyhow::bail!("this server was built without demo mode (cargo feature `demo`)")
+    }
+
+    pub fn spending(running: &DemoSimulator) -> Arc<dyn DemoSpending> {
+        match *running {}
+    }
 }

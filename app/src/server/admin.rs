@@ -247,7 +247,7 @@ pub async fn claims_table(
         SortBy::MostSpent => ORDER_MOST_SPENT,
         SortBy::LeastSpent => ORDER_LEAST_SPENT,
     };
-    let page = page.max(1);
+    let (page, offset) = page_window(page);
     let (rows, total) = state
         .database
         .table_page(&TableQuery {
@@ -256,7 +256,7 @@ pub async fn claims_table(
             status: condition,
             order,
             limit: ROWS_PER_PAGE,
-            offset: (page - 1) * ROWS_PER_PAGE,
+            offset,
             now,
         })
         .await?;
@@ -270,6 +270,16 @@ pub async fn claims_table(
         pages: ((total + ROWS_PER_PAGE - 1) / ROWS_PER_PAGE).max(1),
         now,
     })
+}
+
+/// The furthest page a URL may ask for: far beyond any workshop (50 million rows).
+const MAX_PAGE: i64 = 1_000_000;
+
+/// A requested page (any number a URL carries) as a page that exists in arithmetic and
+/// its row offset: never negative, never overflowing, whatever `page` is.
+fn page_window(page: i64) -> (i64, i64) {
+    let page = page.clamp(1, MAX_PAGE);
+    (page, (page - 1).saturating_mul(ROWS_PER_PAGE))
 }
 
 pub async fn change_mark(state: &AppState, workshop: &Workshop) -> Result<ChangeMark, AppError> {
@@ -537,12 +547,12 @@ pub async fn reapply_guardrail(
     guardrail_drift(state, workshop).await
 }
 
-/// Demo mode only: spend on up to 10 of the workshop's keys, through the simulator's own
-/// route, then a sync, so the charts and bars move. Returns how many keys spent.
+/// Demo mode only: spend on up to 10 of the workshop's keys in the simulator, then a
+/// sync, so the charts and bars move. Returns how many keys spent.
 pub async fn simulate_activity(state: &AppState, workshop: &Workshop) -> Result<i64, AppError> {
-    if !state.demo_mode {
+    let Some(spending) = state.demo_spending.as_ref().filter(|_| state.demo_mode) else {
         return Err(AppError::Forbidden);
-    }
+    };
     let hashes = state.database.enabled_key_hashes(&workshop.slug).await?;
     let mut spent = 0;
     for (index, hash) in hashes.iter().take(10).enumerate() {
@@ -550,9 +560,10 @@ pub async fn simulate_activity(state: &AppState, workshop: &Workshop) -> Result<
         let usd =
             0.01 + (workshop.key_limit.as_dollars() / 3.0) * ((index * 37 % 11) as f64 / 10.0);
         let usd = (usd * 10_000.0).round() / 10_000.0;
-        match state.minter.client().add_simulated_usage(hash, usd).await {
-            Ok(()) => spent += 1,
-            Err(error) => tracing::warn!(%error, "simulated usage was refused"),
+        if spending.spend(hash, usd) {
+            spent += 1;
+        } else {
+            tracing::warn!("simulated usage was refused: the simulator has no such key");
         }
     }
     state
@@ -565,7 +576,19 @@ pub async fn simulate_activity(state: &AppState, workshop: &Workshop) -> Result<
 
 #[cfg(test)]
 mod tests {
-    use super::same_model;
+    use super::{page_window, same_model, ROWS_PER_PAGE};
+
+    #[test]
+    fn any_page_number_gives_a_sane_offset() {
+        assert_eq!(page_window(1), (1, 0));
+        assert_eq!(page_window(3), (3, 2 * ROWS_PER_PAGE));
+        assert_eq!(page_window(0), (1, 0));
+        assert_eq!(page_window(-5), (1, 0));
+        let (page, offset) = page_window(i64::MAX);
+        assert!(page >= 1 && offset >= 0, "{page} {offset}");
+        let (_, offset) = page_window(i64::MIN);
+        assert_eq!(offset, 0);
+    }
 
     #[test]
     fn dated_slugs_are_the_file_models() {

@@ -191,30 +191,6 @@ impl OpenRouterClient {
         Ok(not_found_as_none(deleted)?.is_some())
     }
 
-    /// Demo mode only: spends `usd` on key `hash` through the in-repo simulator's own
-    /// route, `POST /_simulator/keys/{hash}/usage` beside its `/api/v1` (OpenRouter has
-    /// no such thing). Not retried, not counted by the breaker.
-    pub async fn add_simulated_usage(&self, hash: &str, usd: f64) -> Result<(), OpenRouterError> {
-        let root = self
-            .settings
-            .base_url
-            .strip_suffix("/api/v1")
-            .unwrap_or(&self.settings.base_url);
-        let path = format!("/_simulator/keys/{}/usage", path_segment(hash));
-        let response = self
-            .http
-            .post(format!("{root}{path}"))
-            .bearer_auth(self.settings.management_key.expose())
-            .json(&serde_json::json!({ "usd": usd }))
-            .send()
-            .await
-            .map_err(|error| transport_error("POST", &path, &error))?;
-        if !response.status().is_success() {
-            return Err(api_error("POST", &path, response).await);
-        }
-        Ok(())
-    }
-
     // Guardrails.
 
     /// `POST /guardrails`. Names are not unique on OpenRouter: never repeated here, and

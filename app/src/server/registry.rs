@@ -1,7 +1,8 @@
 //! The workshop registry: every `workshops/<slug>.yaml`, loaded once at start-up into
 //! validated [`Workshop`]s. Loading is all-or-nothing: one bad file refuses the whole
 //! folder, with every problem of every file listed, so a bad merge cannot silently take
-//! a workshop down.
+//! a workshop down. Templates (`*.yaml.template`) are never loaded; [`check_templates`]
+//! validates them the same way for `server check`.
 
 mod key_pool_size;
 mod problem;
@@ -130,6 +131,53 @@ impl Registry {
             (rank, time, workshop.slug.clone())
         });
         list
+    }
+}
+
+/// The ending of a template file: a workshop file that is never loaded.
+pub const TEMPLATE_SUFFIX: &str = ".yaml.template";
+
+/// Validates every template in `dir` as if it were a workshop file; returns how many
+/// there are. Templates are not workshops, so their slugs may repeat real ones.
+pub fn check_templates(dir: &Path) -> Result<usize, RegistryError> {
+    let mut problems = Vec::new();
+    let mut count = 0;
+    let entries = std::fs::read_dir(dir).map_err(|error| {
+        RegistryError::single(FileProblem::whole_file(
+            dir,
+            format!("cannot read the workshops folder: {error}"),
+        ))
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.is_file()
+                && path
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.ends_with(TEMPLATE_SUFFIX))
+        })
+        .collect();
+    paths.sort();
+    for path in paths {
+        count += 1;
+        match std::fs::read_to_string(&path) {
+            Ok(source) => {
+                if let Err(mut file_problems) = parse_workshop_file(&path, &source) {
+                    problems.append(&mut file_problems);
+                }
+            }
+            Err(error) => problems.push(FileProblem::whole_file(
+                &path,
+                format!("cannot read: {error}"),
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(count)
+    } else {
+        Err(RegistryError::new(problems))
     }
 }
 

@@ -39,6 +39,17 @@ pub struct AppState {
     pub clock: WorkshopClock,
     /// The per-key limit on "refresh my usage".
     pub usage_refreshes: Arc<RefreshLimiter>,
+    /// Demo mode only: spending on the in-process simulator's keys (the admin page's
+    /// "Simulate activity"). `None` in a live deployment, whose binary has no simulator.
+    #[from_ref(skip)]
+    pub demo_spending: Option<Arc<dyn DemoSpending>>,
+}
+
+/// Spends on a key in demo mode's OpenRouter simulator, which the server holds in
+/// process (OpenRouter itself has no such thing).
+pub trait DemoSpending: Send + Sync {
+    /// `false` when the simulator has no key `key_hash`.
+    fn spend(&self, key_hash: &str, usd: f64) -> bool;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -12,17 +12,17 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-/// Our copy of the spec (`shared/openrouter/openapi.yaml`, vendored so a clean clone
-/// tests on its own). `spec_copy_is_current` checks it against the original when present.
+/// The project's copy of OpenRouter's spec; where it came from and its digest are
+/// recorded in [`SPEC_RECORD_PATH`], which `spec_copy_is_the_recorded_one` checks.
 pub const SPEC_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../openrouter-sim/spec/openrouter-openapi.yaml"
 );
 
-/// Where the original sits beside a developer's checkout.
-pub const ORIGINAL_SPEC_PATH: &str = concat!(
+/// `openrouter-sim/spec/README.md`: the copy's origin and SHA-256.
+pub const SPEC_RECORD_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/openrouter/openapi.yaml"
+    "/../openrouter-sim/spec/README.md"
 );
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];

@@ -82,7 +82,10 @@ impl BenchServer {
             .env("LEPTOS_SITE_PKG_DIR", "pkg")
             .env("LEPTOS_SITE_ADDR", &site_addr)
             .env("LEPTOS_ENV", "PROD")
+            .env("DEMO_MODE", "true")
             .env("DATABASE_URL", &database_url)
+            // `--database-url` names a fresh database of the benchmark's own.
+            .env("DEMO_ALLOW_POSTGRES", "true")
             .env("WORKSHOPS_DIR", &workshops_dir)
             .env("RUST_LOG", "warn")
             // The background usage sync lists the whole account; once a minute it would

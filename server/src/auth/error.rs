@@ -45,16 +45,45 @@ impl SignInError {
 
     /// Logs the cause and sends the browser to the sign-in page with the code.
     pub fn into_redirect(self, provider: &str, next: &str) -> Response {
-        tracing::warn!(provider, code = self.code().as_str(), cause = %self, "sign-in refused");
+        // `?` on the text: Debug-escaped, so a cause carrying a line break (text from a
+        // provider, a callback parameter) cannot forge a log line.
+        let cause = self.to_string();
+        tracing::warn!(provider, code = self.code().as_str(), cause = ?cause, "sign-in refused");
         let query = serde_urlencoded::to_string([("error", self.code().as_str()), ("next", next)])
             .unwrap_or_default();
         Redirect::to(&format!("/signin?{query}")).into_response()
     }
 }
 
+/// A provider's `error` parameter as it may appear in a log: OAuth error codes are
+/// short ASCII words (`access_denied`, `server_error`); anything else becomes `?`.
+pub fn loggable_code(value: &str) -> String {
+    value
+        .chars()
+        .take(64)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::SignInError;
+    use super::{loggable_code, SignInError};
+
+    #[test]
+    fn a_provider_error_code_cannot_forge_a_log_line() {
+        assert_eq!(loggable_code("access_denied"), "access_denied");
+        assert_eq!(
+            loggable_code("x\n2026-12-02T00:00:00Z INFO signed in user=admin"),
+            "x?2026-12-02T00?00?00Z?INFO?signed?in?user?admin"
+        );
+        assert_eq!(loggable_code(&"a".repeat(500)).len(), 64);
+    }
 
     #[test]
     fn every_error_has_a_code_of_its_own() {

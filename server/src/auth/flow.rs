@@ -210,7 +210,10 @@ where
             return Err(if error == "access_denied" {
                 SignInError::Denied
             } else {
-                SignInError::ProviderUnavailable(format!("provider error `{error}`"))
+                SignInError::ProviderUnavailable(format!(
+                    "provider error `{}`",
+                    super::error::loggable_code(&error)
+                ))
             });
         }
         let code = query

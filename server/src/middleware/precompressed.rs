@@ -1,12 +1,15 @@
-//! The compiled site's files (wasm, JS, CSS), compressed once with brotli at its highest
+//! The compiled site's files (wasm, JS, CSS), compressed with brotli at its highest
 //! quality and with gzip, and served from memory to browsers that take them. The wasm an
 //! attendee's phone downloads on conference wifi is the page's weight: on-the-fly
 //! compression (the `compression` layer, fast but light) sends about a quarter more.
 //!
-//! Compressing ~1 MB of wasm at brotli quality 11 takes a few seconds, so it runs in the
-//! background at start-up; until a file is ready it is served as before. Only files with
-//! a content hash in their names are compressed (release builds): a dev build changes
-//! them on every save.
+//! Release builds make the compressed files at build time (`cargo leptos build
+//! --precompress`, which `make dist`, `make run` and the tests use): they are read at
+//! start-up, before the server listens, so the very first request after a start or a
+//! deploy — when a room arrives — is answered with them. A file without its `.br` and
+//! `.gz` beside it is compressed in the background instead (a few seconds for ~1 MB of
+//! wasm) and served as before until then. Only files with a content hash in their names
+//! are taken (release builds): a dev build changes them on every save.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -28,28 +31,38 @@ struct Compressed {
     gzip: Vec<u8>,
 }
 
-/// Files by URL path (`/pkg/app.abc123.wasm`), filled in the background.
+/// A site file still to compress.
+struct Pending {
+    path: PathBuf,
+    url: String,
+    content_type: &'static str,
+}
+
+/// Files by URL path (`/pkg/app.abc123.wasm`).
 #[derive(Clone, Default)]
 pub struct PrecompressedFiles {
     files: Arc<RwLock<HashMap<String, Compressed>>>,
 }
 
 impl PrecompressedFiles {
-    /// Compresses every file of `folder` (served under `url_prefix`, e.g. `/pkg/`) in a
-    /// blocking task; returns at once.
+    /// Reads the compressed files the build made for `folder` (served under
+    /// `url_prefix`, e.g. `/pkg/`) now, and compresses the others in a blocking task.
     pub fn start(folder: PathBuf, url_prefix: &'static str) -> Self {
         let files = PrecompressedFiles::default();
-        let filling = files.clone();
-        tokio::task::spawn_blocking(move || filling.fill(&folder, url_prefix));
+        let pending = files.load_prebuilt(&folder, url_prefix);
+        if !pending.is_empty() {
+            let filling = files.clone();
+            tokio::task::spawn_blocking(move || filling.compress(pending));
+        }
         files
     }
 
-    fn fill(&self, folder: &Path, url_prefix: &str) {
+    /// Takes every file whose `.br` and `.gz` the build made; returns the others.
+    fn load_prebuilt(&self, folder: &Path, url_prefix: &str) -> Vec<Pending> {
         let Ok(entries) = std::fs::read_dir(folder) else {
-            return;
+            return Vec::new();
         };
-        let started = std::time::Instant::now();
-        let (mut count, mut original, mut sent) = (0usize, 0usize, 0usize);
+        let (mut prebuilt, mut pending) = (0usize, Vec::new());
         for entry in entries.flatten() {
             let path = entry.path();
             let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
@@ -58,28 +71,63 @@ impl PrecompressedFiles {
             let Some(content_type) = content_type(name) else {
                 continue;
             };
-            let Ok(bytes) = std::fs::read(&path) else {
+            let url = format!("{url_prefix}{name}");
+            let read = |suffix: &str| std::fs::read(folder.join(format!("{name}.{suffix}")));
+            match (read("br"), read("gz")) {
+                (Ok(brotli), Ok(gzip)) if !brotli.is_empty() && !gzip.is_empty() => {
+                    prebuilt += 1;
+                    self.insert(
+                        url,
+                        Compressed {
+                            content_type,
+                            brotli,
+                            gzip,
+                        },
+                    );
+                }
+                _ => pending.push(Pending {
+                    path,
+                    url,
+                    content_type,
+                }),
+            }
+        }
+        if prebuilt > 0 {
+            tracing::info!(files = prebuilt, "site files precompressed at build time");
+        }
+        pending
+    }
+
+    fn compress(&self, pending: Vec<Pending>) {
+        let started = std::time::Instant::now();
+        let (mut count, mut original, mut sent) = (0usize, 0usize, 0usize);
+        for file in pending {
+            let Ok(bytes) = std::fs::read(&file.path) else {
                 continue;
             };
             let compressed = Compressed {
-                content_type,
+                content_type: file.content_type,
                 brotli: brotli_max(&bytes),
                 gzip: gzip_max(&bytes),
             };
             count += 1;
             original += bytes.len();
             sent += compressed.brotli.len();
-            if let Ok(mut files) = self.files.write() {
-                files.insert(format!("{url_prefix}{name}"), compressed);
-            }
+            self.insert(file.url, compressed);
         }
         tracing::info!(
             files = count,
             bytes = original,
             brotli_bytes = sent,
             millis = started.elapsed().as_millis() as u64,
-            "site files precompressed"
+            "site files precompressed after start-up (the build made no .br/.gz for them)"
         );
+    }
+
+    fn insert(&self, url: String, compressed: Compressed) {
+        if let Ok(mut files) = self.files.write() {
+            files.insert(url, compressed);
+        }
     }
 
     /// The compressed answer for `path`, if there is one the browser accepts.

@@ -15,6 +15,7 @@ mod google_sign_in;
 mod guardrail;
 mod http;
 mod leptos_toml;
+mod live_mode;
 mod mint;
 mod openrouter_client;
 mod outage;

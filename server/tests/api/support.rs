@@ -100,7 +100,7 @@ impl TestAppBuilder {
         TestAppBuilder {
             dir,
             hash_files: false,
-            mode: Mode::Demo,
+            mode: Mode::Demo { public_url: None },
             database_url: None,
             openrouter_timeout: std::time::Duration::from_secs(5),
             openrouter_breaker: std::time::Duration::from_secs(2),
@@ -173,9 +173,9 @@ impl TestAppBuilder {
             .build();
         Config {
             leptos_options,
-            database_url: self.database_url.clone().unwrap_or_else(|| {
+            database_url: Secret::new(self.database_url.clone().unwrap_or_else(|| {
                 format!("sqlite://{}/test.db?mode=rwc", self.dir.path().display())
-            }),
+            })),
             workshops_dir: self.dir.path().join("workshops"),
             mode: self.mode.clone(),
             usage_sync_interval: std::time::Duration::from_secs(60),
@@ -203,7 +203,7 @@ impl TestAppBuilder {
     }
 
     fn serve(self, application: Application) -> TestApp {
-        let database_url = self.config().database_url;
+        let database_url = self.config().database_url.expose().to_string();
         let base_url = format!("http://{}", application.address());
         let demo_simulator = application.demo_simulator().cloned();
         let demo_simulator_url = application.demo_simulator_url();

@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::model::provider_display_name;
 use crate::server::db::DbError;
+use crate::server::email::mask_email;
 use crate::server::guardrail::EnsureGuardrailError;
 use crate::server::openrouter::OpenRouterError;
 
@@ -12,7 +13,9 @@ pub enum ClaimError {
     NotOpenYet { opens: String },
     #[error("claims closed at {closed}")]
     Closed { closed: String },
-    #[error("{email} is not in the allowed domains {allowed:?}")]
+    /// `email` is the attendee's own address, for their own page; this error's text
+    /// (which logs carry) shows it masked only.
+    #[error("{} is not in the allowed domains {allowed:?}", mask_email(.email))]
     DomainNotAllowed { allowed: Vec<String>, email: String },
     #[error("all {0} places are taken")]
     AttendeesFull(i64),
@@ -105,5 +108,24 @@ impl ClaimError {
                 AppError::Internal
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClaimError;
+
+    #[test]
+    fn a_refused_domain_is_logged_with_the_address_masked() {
+        let error = ClaimError::DomainNotAllowed {
+            allowed: vec!["example.org".into()],
+            email: "ada.lovelace@gmail.com".into(),
+        };
+        let logged = error.to_string();
+        assert!(!logged.contains("ada.lovelace"), "{logged}");
+        assert!(logged.contains("gmail.com"), "{logged}");
+        // The attendee's own page still names the address they signed in with.
+        let shown = format!("{:?}", error.into_app_error("Agents"));
+        assert!(shown.contains("ada.lovelace@gmail.com"), "{shown}");
     }
 }

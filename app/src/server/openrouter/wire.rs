@@ -1,5 +1,5 @@
-//! The JSON the client sends and reads, after `shared/openrouter/openapi.yaml` (our copy:
-//! `server/tests/spec/openrouter-openapi.yaml`). Only the fields the minter uses are
+//! The JSON the client sends and reads, after OpenRouter's spec (the project's copy:
+//! `openrouter-sim/spec/openrouter-openapi.yaml`). Only the fields the minter uses are
 //! read; unknown fields are ignored so OpenRouter can add to its responses freely.
 
 use serde::{Deserialize, Serialize};

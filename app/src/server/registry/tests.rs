@@ -258,10 +258,42 @@ fn state_follows_the_claim_window() {
 }
 
 #[test]
-fn the_shipped_workshops_are_valid() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../workshops");
-    let registry = Registry::load_dir(&dir).unwrap_or_else(|error| panic!("{error}"));
-    assert!(registry.len() >= 2);
+fn the_demo_samples_are_valid_and_the_organisation_folder_starts_empty() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let samples =
+        Registry::load_dir(&root.join("demo/workshops")).unwrap_or_else(|error| panic!("{error}"));
+    assert!(samples.len() >= 2);
+    // A fresh fork deployed live serves no workshop until someone adds a file: the
+    // folder live mode reads holds only the template.
+    let own = root.join("workshops");
+    let registry = Registry::load_dir(&own).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(registry.len(), 0, "workshops/ must not ship a workshop");
+    assert_eq!(
+        check_templates(&own).unwrap_or_else(|error| panic!("{error}")),
+        1
+    );
+}
+
+#[test]
+fn templates_are_never_loaded_but_are_checked_like_workshops() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("example.yaml.template"), VALID).unwrap();
+    assert!(Registry::load_dir(dir.path()).unwrap().is_empty());
+    assert_eq!(check_templates(dir.path()).unwrap(), 1);
+
+    fs::write(
+        dir.path().join("example.yaml.template"),
+        format!("{VALID}colour: blue\n"),
+    )
+    .unwrap();
+    let error = check_templates(dir.path()).unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert!(
+        error.problems[0]
+            .to_string()
+            .contains("example.yaml.template:13: field `colour`: unknown field"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -181,8 +181,14 @@ impl Checker<'_> {
     }
 
     fn slug(&mut self) -> String {
-        let stem = self
+        // `name.yaml`, or a template's `name.yaml.template`: the slug is `name`.
+        let file_name = self
             .path
+            .file_name()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let file_name = file_name.strip_suffix(".template").unwrap_or(file_name);
+        let stem = Path::new(file_name)
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
