@@ -13,6 +13,7 @@ pub mod mint;
 pub mod openrouter;
 pub mod projector;
 pub mod registry;
+pub mod sealing;
 pub mod secret;
 pub mod session;
 pub mod state;

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use app::server::clock::WorkshopClock;
 use app::server::mint::{MintSettings, Minter};
+use app::server::sealing::KeyRing;
 use app::server::usage_sync::UsageSyncer;
 use app::server::{db::Database, registry::Registry, session::SessionCookie, state::AppState};
 use app::{shell, App};
@@ -26,7 +27,9 @@ use crate::config::Mode;
 use crate::middleware::cross_site::{origin_of, OwnOrigins};
 use crate::middleware::precompressed::{self, PrecompressedFiles};
 use crate::middleware::security_headers::SitePolicy;
-use crate::middleware::{body_limit, cache, cross_site, error_status, security_headers};
+use crate::middleware::{
+    body_limit, cache, cross_site, error_status, page_redirect, security_headers,
+};
 use crate::openrouter_setup::DemoSimulator;
 use crate::{
     background, config::Config, exports, health::health, key_file, openrouter_setup, telemetry,
@@ -81,6 +84,7 @@ impl Application {
             admin_emails,
             form_targets,
         } = sign_in_providers(&config.mode, address)?;
+        let sign_in_keys = sign_in_cookie_keys(&database).await?;
         let openrouter = openrouter_setup::connect(&config).await?;
         let demo_spending = openrouter.demo_spending();
         let instance = format!("{}:{}", hostname(), std::process::id());
@@ -109,6 +113,7 @@ impl Application {
             public_url: public_url.clone(),
             clock: WorkshopClock::default(),
             usage_refreshes: Arc::default(),
+            sign_in_keys,
             demo_spending,
         };
         if state.registry.is_empty() {
@@ -182,6 +187,17 @@ impl Application {
             .await
             .context("the HTTP server failed")
     }
+}
+
+/// The key that seals the cookie carrying a sign-in in progress: made by the first
+/// instance to start, then shared by all through the database.
+async fn sign_in_cookie_keys(database: &Database) -> anyhow::Result<KeyRing> {
+    let fresh = KeyRing::generate_entry("signin1");
+    let stored = database
+        .shared_secret("sign-in-cookie-key", &fresh, chrono::Utc::now().timestamp())
+        .await
+        .context("cannot read or store the sign-in cookie key")?;
+    KeyRing::parse(&stored).context("the stored sign-in cookie key is malformed")
 }
 
 /// What sign-in needs from the configuration.
@@ -314,6 +330,7 @@ pub fn router(state: AppState, providers: SignInProviders, security: SiteSecurit
             AppState,
             _,
         >(context, shell))
+        .layer(middleware::from_fn(page_redirect::redirect_pages_with_303))
         .layer(middleware::from_fn(error_status::correct_error_status))
         .layer(middleware::from_fn(body_limit::limit_request_bodies))
         .layer(middleware::from_fn(move |request, next| {
@@ -359,14 +376,32 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "server".into())
 }
 
-/// Never print a database password.
+/// Never print a database password: neither `user:password@` nor a `password=` (or
+/// `sslpassword=`) in the query string.
 fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (address, query) = match url.split_once('?') {
+        Some((address, query)) => (address, Some(query)),
+        None => (url, None),
+    };
+    let address = match (address.find("://"), address.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://…{}", &url[..scheme_end], &url[at..])
+            format!("{}://…{}", &address[..scheme_end], &address[at..])
         }
-        _ => url.to_string(),
-    }
+        _ => address.to_string(),
+    };
+    let Some(query) = query else {
+        return address;
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if name.to_ascii_lowercase().contains("password") => {
+                format!("{name}=…")
+            }
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{address}?{}", query.join("&"))
 }
 
 /// Completes at Ctrl-C or SIGTERM. A handler that cannot be installed waits forever
@@ -407,8 +442,16 @@ mod tests {
             "postgres://…@db:5432/x"
         );
         assert_eq!(
-            super::redact_url("sqlite://data/x.db"),
-            "sqlite://data/x.db"
+            super::redact_url("sqlite://data/x.db?mode=rwc"),
+            "sqlite://data/x.db?mode=rwc"
+        );
+        assert_eq!(
+            super::redact_url("postgres://db/x?user=u&password=hunter2&sslmode=require"),
+            "postgres://db/x?user=u&password=…&sslmode=require"
+        );
+        assert_eq!(
+            super::redact_url("postgres://u:pw@db/x?sslpassword=s3cret"),
+            "postgres://…@db/x?sslpassword=…"
         );
     }
 }

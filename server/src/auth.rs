@@ -2,6 +2,7 @@
 //! API) and, in demo mode only, a demo form. Every flow ends in [`flow::complete`],
 //! which records the attendee and starts a database-backed session.
 
+mod attempt;
 #[cfg(feature = "demo")]
 mod demo;
 mod error;

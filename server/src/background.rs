@@ -38,41 +38,106 @@ pub const POOL_INTERVAL: Duration = Duration::from_secs(1);
 /// How often renames left over by failures are tried again.
 const RENAME_RETRY_EVERY: u32 = 15;
 
-/// Starts the timers; they run until the process ends.
+/// Starts the timers; they run until the process ends. Each is supervised: a panic is
+/// logged and its loop starts again, so one bad round never stops the pools, the sweep
+/// or the usage sync for the rest of the process's life.
 pub fn spawn(state: AppState) {
     let pools = state.clone();
-    tokio::spawn(async move {
-        let tending = Arc::new(Mutex::new(HashSet::new()));
-        let mut ticks = tokio::time::interval(POOL_INTERVAL);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        for round in 0_u32.. {
-            ticks.tick().await;
-            tend_pools(&pools, &tending);
-            if round % RENAME_RETRY_EVERY == 0 {
-                pools.minter.rename_soon();
+    supervised("key pools", move || {
+        let pools = pools.clone();
+        async move {
+            let tending = Arc::new(Mutex::new(HashSet::new()));
+            let mut ticks = tokio::time::interval(POOL_INTERVAL);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            for round in 0_u32.. {
+                ticks.tick().await;
+                tend_pools(&pools, &tending);
+                if round % RENAME_RETRY_EVERY == 0 {
+                    pools.minter.rename_soon();
+                }
             }
         }
     });
     let sweeper = state.clone();
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            sweep(&sweeper).await;
+    supervised("sweep", move || {
+        let sweeper = sweeper.clone();
+        async move {
+            let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                sweep(&sweeper).await;
+            }
         }
     });
-    tokio::spawn(async move {
-        prepare_guardrails(&state, Utc::now()).await;
-        let mut ticks = tokio::time::interval(state.usage_sync.interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The first tick fires at once; let start-up settle instead.
-        ticks.tick().await;
-        loop {
+    let prepared = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    supervised("usage sync", move || {
+        let (state, prepared) = (state.clone(), prepared.clone());
+        async move {
+            if !prepared.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                prepare_guardrails(&state, Utc::now()).await;
+            }
+            let mut ticks = tokio::time::interval(state.usage_sync.interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // The first tick fires at once; let start-up settle instead.
             ticks.tick().await;
-            tick(&state, Utc::now()).await;
+            loop {
+                ticks.tick().await;
+                tick(&state, Utc::now()).await;
+            }
         }
     });
+}
+
+/// How long a loop that panicked waits before it starts again: long enough not to spin
+/// on a panic that happens every time, short enough that nobody notices a gap.
+pub const RESTART_AFTER_PANIC: Duration = Duration::from_secs(1);
+
+/// Runs the loop `run` makes in a task of its own, and makes it again whenever it
+/// panics (logged as an error with the loop's name). Returns at once.
+pub fn supervised<Make, Loop>(name: &'static str, mut run: Make)
+where
+    Make: FnMut() -> Loop + Send + 'static,
+    Loop: std::future::Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        loop {
+            match tokio::spawn(run()).await {
+                Ok(()) => return,
+                Err(error) if error.is_panic() => {
+                    let panic = error.into_panic();
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|text| text.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(
+                        background_loop = name,
+                        panic = ?message,
+                        "a background loop panicked; it starts again"
+                    );
+                    tokio::time::sleep(RESTART_AFTER_PANIC).await;
+                }
+                // Cancelled: the runtime is shutting down.
+                Err(_) => return,
+            }
+        }
+    });
+}
+
+/// Marks a workshop as being tended until dropped, also when its round panics.
+struct Tending {
+    slug: String,
+    tending: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Drop for Tending {
+    fn drop(&mut self) {
+        self.tending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.slug);
+    }
 }
 
 /// Starts a round of upkeep for every workshop whose previous round has finished: a
@@ -87,8 +152,13 @@ fn tend_pools(state: &AppState, tending: &Arc<Mutex<HashSet<String>>>) {
         if !fresh {
             continue;
         }
-        let (minter, tending) = (state.minter.clone(), tending.clone());
+        let round = Tending {
+            slug: workshop.slug.clone(),
+            tending: tending.clone(),
+        };
+        let minter = state.minter.clone();
         tokio::spawn(async move {
+            let _round = round;
             match minter.tend_pool(&workshop, now).await {
                 Ok(_) => {}
                 // The breaker already said so once; no line per workshop and second.
@@ -97,10 +167,6 @@ fn tend_pools(state: &AppState, tending: &Arc<Mutex<HashSet<String>>>) {
                     tracing::warn!(%error, slug = %workshop.slug, "the key pool could not be tended; the next round tries again")
                 }
             }
-            tending
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&workshop.slug);
         });
     }
 }
@@ -166,7 +232,7 @@ async fn tick(state: &AppState, now: DateTime<Utc>) {
                 "usage synced"
             )
         }
-        Ok(SyncOutcome::Busy | SyncOutcome::Fresh) => {}
+        Ok(SyncOutcome::Busy | SyncOutcome::Fresh { .. } | SyncOutcome::BackingOff { .. }) => {}
         Err(error) => tracing::warn!(%error, "usage sync failed; the next tick tries again"),
     }
     for workshop in live {
@@ -183,4 +249,34 @@ pub fn live_workshops(registry: &Registry, now: DateTime<Utc>) -> Vec<Arc<Worksh
         .into_iter()
         .filter(|workshop| workshop.claims_open_at <= now && now < workshop.key_expires_at)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+
+    use super::supervised;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_loop_that_panics_is_started_again() {
+        let runs = Arc::new(AtomicU32::new(0));
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let mut done = Some(done);
+        let counter = runs.clone();
+        supervised("test loop", move || {
+            let run = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            let done = if run == 3 { done.take() } else { None };
+            async move {
+                if run < 3 {
+                    panic!("round {run} went wrong");
+                }
+                if let Some(done) = done {
+                    let _ = done.send(());
+                }
+            }
+        });
+        finished.await.expect("the third run happens");
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+    }
 }

@@ -8,11 +8,13 @@
 //!    `no-store`);
 //! 4. [`cross_site`] — refuses state-changing requests from other origins;
 //! 5. [`body_limit`] — small request bodies only, read before anything else touches them;
-//! 6. [`error_status`] — a server function's error answered with its real status.
+//! 6. [`error_status`] — a server function's error answered with its real status;
+//! 7. [`page_redirect`] — a page that redirects while rendering answers 303.
 
 pub mod body_limit;
 pub mod cache;
 pub mod cross_site;
 pub mod error_status;
+pub mod page_redirect;
 pub mod precompressed;
 pub mod security_headers;

@@ -133,6 +133,10 @@ pub enum SyncNowOutcome {
     },
     /// Another server instance is syncing at this moment; figures update when it ends.
     AlreadyRunning,
+    /// A sync ended moments ago (within the cooldown); its figures are the ones shown.
+    Recent {
+        synced_secs_ago: i64,
+    },
 }
 
 #[cfg(test)]

@@ -450,6 +450,10 @@ fn Toolbar(
             Ok(crate::model::SyncNowOutcome::AlreadyRunning) => {
                 "Another sync is running right now; figures update when it ends.".to_string()
             }
+            Ok(crate::model::SyncNowOutcome::Recent { synced_secs_ago }) => format!(
+                "Synced {} ago; these figures are from then.",
+                counted(synced_secs_ago, "second", "seconds")
+            ),
             Err(error) => error.to_string(),
         });
         let disable_all = actions

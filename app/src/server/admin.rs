@@ -332,16 +332,21 @@ pub async fn retry_all_unbound(
     })
 }
 
+/// An organiser's "Sync usage now". Not a probe past the breaker (an account listing is
+/// the heaviest call we make), and not repeated within the cooldown: the answer then
+/// says how old the figures shown are.
 pub async fn sync_usage_now(state: &AppState) -> Result<SyncNowOutcome, AppError> {
-    let outcome = asked_by_a_person(state.usage_sync.sync(Utc::now().timestamp(), true))
-        .await
-        .map_err(sync_error)?;
+    let now = Utc::now().timestamp();
+    let outcome = state.usage_sync.sync(now, true).await.map_err(sync_error)?;
     Ok(match outcome {
         SyncOutcome::Synced(report) => SyncNowOutcome::Synced {
             keys_updated: report.rows_updated as i64,
             list_calls: report.list_calls as i64,
         },
-        SyncOutcome::Busy | SyncOutcome::Fresh => SyncNowOutcome::AlreadyRunning,
+        SyncOutcome::Fresh { synced_at } => SyncNowOutcome::Recent {
+            synced_secs_ago: (now - synced_at).max(0),
+        },
+        SyncOutcome::Busy | SyncOutcome::BackingOff { .. } => SyncNowOutcome::AlreadyRunning,
     })
 }
 
@@ -568,7 +573,7 @@ pub async fn simulate_activity(state: &AppState, workshop: &Workshop) -> Result<
     }
     state
         .usage_sync
-        .sync(Utc::now().timestamp(), true)
+        .sync_whatever_its_age(Utc::now().timestamp())
         .await
         .map_err(sync_error)?;
     Ok(spent)

@@ -12,6 +12,7 @@ mod guardrails;
 mod key_pool;
 mod leases;
 mod minting;
+mod server_secrets;
 mod sessions;
 mod usage;
 
@@ -33,7 +34,6 @@ pub use guardrails::GuardrailRecord;
 pub use key_pool::{NewPoolKey, PendingRename, PoolClosure, PoolCounts, PoolState};
 pub use leases::BackgroundLease;
 pub use minting::{MintLease, MintedKey};
-pub use sessions::LoginAttempt;
 pub use usage::KeyFigures;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");

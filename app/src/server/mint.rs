@@ -53,6 +53,7 @@ use crate::server::email::{mask_email, same_mailbox};
 use crate::server::lease_heartbeat::Heartbeat;
 use crate::server::openrouter::{
     asked_by_a_person, utc_timestamp, CreatedKey, NewKey, OpenRouterClient, RetryPolicy,
+    LONGEST_RETRY_WAIT,
 };
 use crate::server::registry::Workshop;
 use guardrail_cache::GuardrailCache;
@@ -247,8 +248,27 @@ impl Minter {
                 self.schedule_rebind(workshop.clone());
                 Ok(row)
             }
-            ClaimStatus::Reserved => self.mint(workshop, row, now, true).await,
+            ClaimStatus::Reserved => {
+                if let Some(retry_in) = self.kept_place_wait(&row) {
+                    return Err(ClaimError::PlaceKept { retry_in });
+                }
+                self.mint(workshop, row, now, true).await
+            }
         }
+    }
+
+    /// For a reservation whose last try failed: how long its attendee's clicks leave it
+    /// alone, on the sweep's schedule (5 s doubling to 5 min), so a room clicking during
+    /// an outage or a rate limit does not turn each click into OpenRouter calls. `None`:
+    /// try now.
+    fn kept_place_wait(&self, row: &Attendance) -> Option<Duration> {
+        let now = Utc::now().timestamp();
+        let leased = row.mint_lease_until.is_some_and(|until| until > now);
+        if row.mint_attempts == 0 || row.last_error.is_none() || leased {
+            return None;
+        }
+        let due = row.updated_at + sweep::backoff_secs(row.mint_attempts);
+        (due > now).then(|| Duration::from_secs((due - now) as u64))
     }
 
     /// A row found for `attendee`'s mailbox but reserved by another sign-in is theirs only
@@ -337,6 +357,7 @@ impl Minter {
         now: DateTime<Utc>,
         may_wait: bool,
     ) -> Result<Attendance, ClaimError> {
+        self.wait_for_openrouter().await?;
         let guardrail_id = self.guardrail_id(workshop, now).await?;
         let database = &self.inner.database;
         let lease = new_lease_token();
@@ -383,6 +404,20 @@ impl Minter {
             self.schedule_rebind(workshop.clone());
         }
         self.reload(&row).await
+    }
+
+    /// While OpenRouter holds us back (an outage, a 429's `Retry-After`): waits out a
+    /// short hold, and answers [`ClaimError::PlaceKept`] at once for a longer one — no
+    /// lease taken, no attempt counted. (A person's Retry probes past an outage.)
+    async fn wait_for_openrouter(&self) -> Result<(), ClaimError> {
+        match self.inner.client.unavailable_for() {
+            None => Ok(()),
+            Some(wait) if wait <= LONGEST_RETRY_WAIT => {
+                tokio::time::sleep(wait).await;
+                Ok(())
+            }
+            Some(retry_in) => Err(ClaimError::PlaceKept { retry_in }),
+        }
     }
 
     fn lease_secs(&self) -> i64 {
@@ -491,7 +526,15 @@ impl Minter {
             if !may_pass || attempt >= settings.create_attempts {
                 return Err(error.into());
             }
-            tokio::time::sleep(settings.retry.delay(attempt, error.retry_after())).await;
+            // Held back for longer (a 429 told the whole instance to wait), or a wait
+            // longer than a request should hang on: the place is kept, the sweep tries
+            // later.
+            let held = self.inner.client.unavailable_for().unwrap_or_default();
+            let wait = settings.retry.delay(attempt, error.retry_after()).max(held);
+            if wait > LONGEST_RETRY_WAIT {
+                return Err(error.into());
+            }
+            tokio::time::sleep(wait).await;
             attempt += 1;
         }
     }

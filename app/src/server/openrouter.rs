@@ -36,7 +36,7 @@ pub async fn asked_by_a_person<F: std::future::Future>(work: F) -> F::Output {
     ASKED_BY_A_PERSON.scope((), work).await
 }
 pub use error::OpenRouterError;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, LONGEST_RETRY_WAIT};
 pub use wire::{
     utc_timestamp, Assignment, CreatedKey, Guardrail, GuardrailPage, GuardrailSettings, Key,
     KeyUpdate, NewKey,
@@ -111,9 +111,11 @@ impl OpenRouterClient {
         })
     }
 
-    /// While OpenRouter is remembered as failing: how long until calls go out again.
+    /// While OpenRouter is remembered as failing, or asked us to wait: how long until
+    /// calls go out again (for this task: one a person asked for skips the failures).
     pub fn unavailable_for(&self) -> Option<Duration> {
-        self.breaker.check().err()
+        let asked = ASKED_BY_A_PERSON.try_with(|_| ()).is_ok();
+        self.breaker.check_for(asked).err()
     }
 
     /// How long one attempt may take.
@@ -330,12 +332,18 @@ impl OpenRouterClient {
             match result {
                 // A call that is safe to repeat is repeated whenever repeating may help:
                 // a transient failure, or an answer we could not read.
+                // Any wait longer than a request should hang on (a 429's long
+                // `Retry-After`, which also holds the whole instance back) is the
+                // caller's to schedule: the answer goes back now.
                 Err(error)
                     if repeat == Repeat::Safe
                         && (error.is_transient() || error.outcome_unknown())
                         && attempt < policy.max_attempts =>
                 {
                     let wait = policy.delay(attempt, error.retry_after());
+                    if wait > LONGEST_RETRY_WAIT {
+                        return Err(error);
+                    }
                     tracing::warn!(%error, attempt, wait_ms = wait.as_millis() as u64, "OpenRouter call will be retried");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
@@ -357,9 +365,10 @@ impl OpenRouterClient {
     ) -> Result<T, OpenRouterError> {
         let method_name = method_name(method);
         let asked = ASKED_BY_A_PERSON.try_with(|_| ()).is_ok();
-        let breaker_allows = || match self.breaker.check() {
-            Err(retry_in) if !asked => Err(OpenRouterError::Unavailable { retry_in }),
-            _ => Ok(()),
+        let breaker_allows = || {
+            self.breaker
+                .check_for(asked)
+                .map_err(|retry_in| OpenRouterError::Unavailable { retry_in })
         };
         breaker_allows()?;
         // The permit is held for the whole round trip, so the bound is on calls in flight.
@@ -378,7 +387,11 @@ impl OpenRouterClient {
         let result = self.send::<B, T>(method, path, query, body).await;
         match &result {
             Err(error) if error.is_outage() => self.breaker.record_failure(),
-            Err(OpenRouterError::Api { status: 429, .. }) => {}
+            Err(OpenRouterError::Api {
+                status: 429,
+                retry_after,
+                ..
+            }) => self.breaker.hold_off(*retry_after),
             _ => self.breaker.record_success(),
         }
         tracing::debug!(

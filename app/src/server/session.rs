@@ -28,6 +28,15 @@ impl SessionCookie {
         }
     }
 
+    /// `base`, with the `__Host-` prefix behind https (see [`SessionCookie::secure`]).
+    pub fn prefixed(self, base: &str) -> String {
+        if self.secure {
+            format!("__Host-{base}")
+        } else {
+            base.to_string()
+        }
+    }
+
     pub fn set(self, token: &str) -> String {
         self.build(self.name(), token, SESSION_LIFETIME_SECONDS)
     }

@@ -11,6 +11,7 @@ use crate::server::clock::WorkshopClock;
 use crate::server::db::Database;
 use crate::server::mint::Minter;
 use crate::server::registry::Registry;
+use crate::server::sealing::KeyRing;
 use crate::server::session::SessionCookie;
 use crate::server::usage_sync::UsageSyncer;
 
@@ -37,6 +38,10 @@ pub struct AppState {
     pub public_url: String,
     /// Now, for workshop windows and key expiry (movable in demo mode only).
     pub clock: WorkshopClock,
+    /// Seals the cookie that carries a sign-in in progress; one random key shared by
+    /// every instance through the database.
+    #[from_ref(skip)]
+    pub sign_in_keys: KeyRing,
     /// The per-key limit on "refresh my usage".
     pub usage_refreshes: Arc<RefreshLimiter>,
     /// Demo mode only: spending on the in-process simulator's keys (the admin page's

@@ -4,9 +4,12 @@
 //!
 //! Runs on a timer inside the server while a workshop is live, when a stale page is
 //! viewed, and on an admin's "sync now". Only one instance syncs at a time: the sync
-//! holds the `usage-sync` background lease in the database.
+//! holds the `usage-sync` background lease in the database. "Sync now" is not repeated
+//! within [`SYNC_NOW_COOLDOWN`] of the last sync; automatic syncs back off after
+//! failures; and no sync calls OpenRouter while it holds us back.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use crate::model::Usd;
 use crate::server::db::{Database, DbError, KeyFigures};
@@ -37,8 +40,41 @@ pub enum SyncOutcome {
     Synced(SyncReport),
     /// Another instance (or task) is syncing right now.
     Busy,
-    /// The last sync is recent enough.
-    Fresh,
+    /// The last sync (by any instance) ended at `synced_at`: recent enough.
+    Fresh {
+        synced_at: i64,
+    },
+    /// The last syncs failed; the next try is not before `retry_in` has passed.
+    BackingOff {
+        retry_in: Duration,
+    },
+}
+
+/// However an organiser insists, a sync younger than this is not repeated: twenty clicks
+/// on "Sync usage now" are one listing of the account, not twenty.
+pub const SYNC_NOW_COOLDOWN: Duration = Duration::from_secs(10);
+
+/// After a failed sync, automatic ones (the timer, page views) wait this long, doubling
+/// with each failure in a row up to [`FAILED_SYNC_LONGEST_WAIT`].
+pub const FAILED_SYNC_FIRST_WAIT: Duration = Duration::from_secs(5);
+pub const FAILED_SYNC_LONGEST_WAIT: Duration = Duration::from_secs(300);
+
+/// This process's memory of failed syncs in a row.
+#[derive(Debug, Default)]
+struct Failures {
+    in_a_row: u32,
+    last: Option<Instant>,
+}
+
+impl Failures {
+    fn wait_left(&self) -> Option<Duration> {
+        let last = self.last?;
+        let wait = FAILED_SYNC_FIRST_WAIT
+            .saturating_mul(1 << self.in_a_row.saturating_sub(1).min(10))
+            .min(FAILED_SYNC_LONGEST_WAIT);
+        wait.checked_sub(last.elapsed())
+            .filter(|left| !left.is_zero())
+    }
 }
 
 /// One sync: every page of `GET /keys`, disabled keys included.
@@ -86,6 +122,7 @@ pub struct UsageSyncer {
     holder: String,
     /// The timer's period; a sync younger than this is fresh.
     pub interval: Duration,
+    failures: Arc<Mutex<Failures>>,
 }
 
 impl UsageSyncer {
@@ -100,12 +137,48 @@ impl UsageSyncer {
             client,
             holder,
             interval,
+            failures: Arc::default(),
         }
     }
 
-    /// Syncs unless another sync is running or (`force` unset) the last one is fresh.
-    #[tracing::instrument(name = "usage_sync", skip_all, fields(force = force))]
+    /// Syncs unless another sync is running, or the last one is fresh: younger than
+    /// the interval, or (`force`: an organiser's "sync now") than [`SYNC_NOW_COOLDOWN`].
+    /// Automatic syncs also wait after failures; nothing syncs while OpenRouter holds us
+    /// back (an outage, a 429's `Retry-After`).
     pub async fn sync(&self, now: i64, force: bool) -> Result<SyncOutcome, SyncError> {
+        let young_enough = if force {
+            SYNC_NOW_COOLDOWN
+        } else {
+            self.interval
+        };
+        self.sync_unless_younger_than(now, young_enough, !force)
+            .await
+    }
+
+    /// Syncs unless another sync is running: demo mode's simulated spending, whose
+    /// figures must show at once.
+    pub async fn sync_whatever_its_age(&self, now: i64) -> Result<SyncOutcome, SyncError> {
+        self.sync_unless_younger_than(now, Duration::ZERO, false)
+            .await
+    }
+
+    #[tracing::instrument(name = "usage_sync", skip_all, fields(young_enough = young_enough.as_secs()))]
+    async fn sync_unless_younger_than(
+        &self,
+        now: i64,
+        young_enough: Duration,
+        back_off: bool,
+    ) -> Result<SyncOutcome, SyncError> {
+        if back_off {
+            if let Some(retry_in) = self.failures().wait_left() {
+                return Ok(SyncOutcome::BackingOff { retry_in });
+            }
+        }
+        if let Some(retry_in) = self.client.unavailable_for() {
+            return Err(SyncError::OpenRouter(OpenRouterError::Unavailable {
+                retry_in,
+            }));
+        }
         let Some(lease) = self
             .database
             .take_background_lease(LEASE_NAME, &self.holder, now, now + LEASE_SECONDS)
@@ -113,19 +186,31 @@ impl UsageSyncer {
         else {
             return Ok(SyncOutcome::Busy);
         };
-        let fresh = lease
+        if let Some(synced_at) = lease
             .last_done_at
-            .is_some_and(|done| now - done < self.interval.as_secs() as i64);
-        if fresh && !force {
+            .filter(|done| now - done < young_enough.as_secs() as i64)
+        {
             self.database
                 .finish_background_lease(&lease, false, now)
                 .await?;
-            return Ok(SyncOutcome::Fresh);
+            return Ok(SyncOutcome::Fresh { synced_at });
         }
         let result = sync_usage(&self.database, &self.client, now).await;
         self.database
             .finish_background_lease(&lease, result.is_ok(), now)
             .await?;
+        let mut failures = self.failures();
+        match &result {
+            Ok(_) => *failures = Failures::default(),
+            Err(_) => {
+                failures.in_a_row = failures.in_a_row.saturating_add(1);
+                failures.last = Some(Instant::now());
+            }
+        }
         Ok(SyncOutcome::Synced(result?))
+    }
+
+    fn failures(&self) -> std::sync::MutexGuard<'_, Failures> {
+        self.failures.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -136,6 +136,10 @@ async fn run_shape(shape: Shape, options: &Options, server: &BenchServer) -> Res
     if shape.in_outage() {
         life.start_outage().await?;
     }
+    if shape == Shape::RateLimited {
+        life.start_rate_limit(RATE_LIMIT_SECS).await?;
+    }
+    let window_started = std::time::Instant::now();
 
     let before = simulator::fetch_state(&http, &server.simulator_url).await?;
     let sampler = memory::RssSampler::start(server.pid());
@@ -150,9 +154,18 @@ async fn run_shape(shape: Shape, options: &Options, server: &BenchServer) -> Res
     if shape.in_outage() {
         life.end_outage().await?;
     }
+    let mut calls_in_window = None;
+    if shape == Shape::RateLimited {
+        // OpenRouter keeps refusing for the whole window, whoever asks.
+        let window = std::time::Duration::from_secs(RATE_LIMIT_SECS);
+        tokio::time::sleep(window.saturating_sub(window_started.elapsed())).await;
+        let at_end = simulator::fetch_state(&http, &server.simulator_url).await?;
+        calls_in_window = Some(at_end.calls_since(&before));
+        life.end_rate_limit().await?;
+    }
     // Without a pool, the places kept during the outage become keys in the background.
     let refused = run.refused_with("HTTP 503");
-    let recovery = match shape == Shape::Outage && refused > 0 {
+    let recovery = match shape.keeps_places() && refused > 0 {
         true => Some(life.wait_for_kept_places(&slug, attendees.len()).await?),
         false => None,
     };
@@ -179,6 +192,7 @@ async fn run_shape(shape: Shape, options: &Options, server: &BenchServer) -> Res
         calls: after.calls_since(&before),
         simulator_keys: end.keys_for_workshop(&slug),
         kept_places: if recovery.is_some() { refused } else { 0 },
+        calls_in_window,
         recovery,
         pool,
         peak_resident_kib: memory::peak_resident_kib(server.pid()),
@@ -186,6 +200,9 @@ async fn run_shape(shape: Shape, options: &Options, server: &BenchServer) -> Res
         resident_now_kib: memory::resident_kib(server.pid()),
     }))
 }
+
+/// How long the `rate-limited` shape's OpenRouter refuses creates, and asks to wait.
+const RATE_LIMIT_SECS: u64 = 30;
 
 fn shape_label(shape: Shape, options: &Options) -> String {
     let arrival = if shape.is_paced() {
@@ -199,6 +216,7 @@ fn shape_label(shape: Shape, options: &Options) -> String {
         Shape::PoolBurst => "warm pool covering everyone",
         Shape::Outage => "OpenRouter down throughout, no pool",
         Shape::PoolOutage => "OpenRouter down throughout, pool covering everyone",
+        Shape::RateLimited => "POST /keys answering 429 with Retry-After: 30 for 30 s, no pool",
     };
     format!("{} ({arrival}; {setting})", shape.name())
 }

@@ -16,12 +16,14 @@ options:
   --attendees N        attendees per shape (default 500)
   --latency-ms L       simulator latency added to every OpenRouter call (default 0)
   --rate R             claims per second in the paced shape (default 20)
-  --shapes LIST        comma-separated, default all six:
+  --shapes LIST        comma-separated, default all seven:
                          burst, paced         every claim mints its key (key_pool: 0)
                          pool-paced           warm pool (key_pool: auto) at --rate
                          pool-burst           all at once, a pool covering everyone
                          outage               OpenRouter down for the whole burst, no pool
                          pool-outage          the same with a pool covering everyone
+                         rate-limited         POST /keys answering 429 (Retry-After:
+                                              30) for 30 s from the burst, no pool
                        A pool shape fills its pool inside the lead time (demo clock),
                        opens, claims, then closes and counts every OpenRouter call of
                        the pool's life per handed-out key.
@@ -48,15 +50,19 @@ pub enum Shape {
     Outage,
     /// The outage burst with a pool covering every attendee.
     PoolOutage,
+    /// Burst while OpenRouter answers `POST /keys` with 429 and `Retry-After: 30`, for
+    /// 30 s, without a pool.
+    RateLimited,
 }
 
-pub const ALL_SHAPES: [Shape; 6] = [
+pub const ALL_SHAPES: [Shape; 7] = [
     Shape::Burst,
     Shape::Paced,
     Shape::PoolPaced,
     Shape::PoolBurst,
     Shape::Outage,
     Shape::PoolOutage,
+    Shape::RateLimited,
 ];
 
 impl Shape {
@@ -68,6 +74,7 @@ impl Shape {
             Shape::PoolBurst => "pool-burst",
             Shape::Outage => "outage",
             Shape::PoolOutage => "pool-outage",
+            Shape::RateLimited => "rate-limited",
         }
     }
 
@@ -86,6 +93,12 @@ impl Shape {
     /// OpenRouter is down while the claims arrive.
     pub fn in_outage(self) -> bool {
         matches!(self, Shape::Outage | Shape::PoolOutage)
+    }
+
+    /// Without a pool, claims are answered 503 "your place is kept" and the server
+    /// finishes them afterwards.
+    pub fn keeps_places(self) -> bool {
+        matches!(self, Shape::Outage | Shape::RateLimited)
     }
 
     /// The workshop file's `key_pool` for `attendees` claims.

@@ -172,6 +172,37 @@ impl Server<'_> {
         .await
     }
 
+    /// `POST /keys` answers 429 with `Retry-After: seconds` from now on (until
+    /// [`Self::end_rate_limit`]).
+    pub async fn start_rate_limit(&self, seconds: u64) -> Result<()> {
+        self.simulator_post(
+            "/_simulator/faults",
+            serde_json::json!({
+                "route": "POST /keys",
+                "action": { "kind": "rate_limited", "retry_after_secs": seconds },
+            }),
+        )
+        .await
+    }
+
+    /// Takes every injected fault away.
+    pub async fn end_rate_limit(&self) -> Result<()> {
+        let response = self
+            .http
+            .delete(format!("{}/_simulator/faults", self.simulator_url))
+            .bearer_auth(DEMO_MANAGEMENT_KEY)
+            .send()
+            .await
+            .context("cannot reach the simulator's /_simulator/faults")?;
+        if !response.status().is_success() {
+            bail!(
+                "the simulator's DELETE /_simulator/faults answered {}",
+                response.status()
+            );
+        }
+        Ok(())
+    }
+
     async fn simulator_post(&self, path: &str, body: Value) -> Result<()> {
         let response = self
             .http
@@ -187,8 +218,8 @@ impl Server<'_> {
         Ok(())
     }
 
-    /// After an outage without a pool: waits until the server, on its own, has given a
-    /// key to every place it kept. Returns how long that took.
+    /// After an outage or a rate limit without a pool: waits until the server, on its
+    /// own, has given a key to every place it kept. Returns how long that took.
     pub async fn wait_for_kept_places(&self, slug: &str, places: usize) -> Result<Duration> {
         let started = Instant::now();
         let deadline = started + PATIENCE;

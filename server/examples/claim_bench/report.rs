@@ -22,6 +22,8 @@ pub struct ShapeFacts {
     /// after the outage every one of them had its key (`None`: not waited for).
     pub kept_places: usize,
     pub recovery: Option<Duration>,
+    /// Rate-limited shape: OpenRouter calls from the burst to the end of the window.
+    pub calls_in_window: Option<BTreeMap<String, u64>>,
     /// Pool shapes: the pool's life from filling to the close.
     pub pool: Option<PoolLife>,
 }
@@ -137,11 +139,28 @@ impl ShapeReport {
 
     fn print_recovery(&self) {
         if let Some(after) = self.facts.recovery {
+            let slowest = self
+                .facts
+                .run
+                .outcomes
+                .iter()
+                .map(|outcome| outcome.latency)
+                .max()
+                .unwrap_or_default();
             println!(
-                "refused with 503 \"your place is kept\": {}; after the outage every kept place \
-                 had its key {:.1} s later, with nobody clicking again",
+                "refused with 503 \"your place is kept\": {}, every answer within {:.0} ms; \
+                 after the outage every kept place had its key {:.1} s later, with nobody \
+                 clicking again",
                 self.facts.kept_places,
+                milliseconds(slowest),
                 after.as_secs_f64()
+            );
+        }
+        if let Some(calls) = &self.facts.calls_in_window {
+            println!(
+                "openrouter calls while it was rate-limiting us (burst to end of window): {} ({})",
+                calls.values().sum::<u64>(),
+                by_route(calls)
             );
         }
     }
@@ -306,6 +325,7 @@ mod tests {
             resident_now_kib: None,
             kept_places: 0,
             recovery: None,
+            calls_in_window: None,
             pool: None,
         });
         // 5 keys for 3 successful attendees, and one attendee got another's plaintext.

@@ -8,9 +8,9 @@ use axum::{
 };
 
 use app::local_path::safe_next_path;
-use app::server::db::{Attendee, LoginAttempt, SignedInAttendee};
+use app::server::db::{Attendee, SignedInAttendee};
 use app::server::email::normalize_email;
-use app::server::session::{cookie_value, end_session, hash_token, new_token, start_session};
+use app::server::session::{cookie_value, end_session, new_token, start_session};
 use app::server::state::AppState;
 use app::server::telemetry::short_id;
 
@@ -18,15 +18,14 @@ use std::future::Future;
 
 use serde::Deserialize;
 
+use super::attempt::LoginAttempt;
 use super::SignInError;
 
-/// The cookie that ties a callback to the browser that started the sign-in.
+/// The cookie that carries a sign-in in progress ([`LoginAttempt`], sealed), `__Host-`
+/// prefixed behind https.
 const LOGIN_COOKIE: &str = "wkm_login";
 /// A sign-in must come back from the provider within this time.
 pub const LOGIN_ATTEMPT_MAX_AGE_SECONDS: i64 = 600;
-/// Sign-ins in flight at once, across all browsers: far above a room arriving in one
-/// minute, far below what a flood of anonymous starts could otherwise pile up.
-pub const MAX_PENDING_LOGIN_ATTEMPTS: i64 = 5_000;
 
 /// What a provider vouches for, after all of its checks passed.
 #[derive(Debug, Clone)]
@@ -105,69 +104,55 @@ impl SignInIntent {
         SignInIntent {
             next: safe_next_path(Some(&attempt.next_path)),
             claim_slug: attempt.claim_slug.clone(),
-            marketing_opt_in: attempt.marketing_opt_in == 1,
+            marketing_opt_in: attempt.marketing_opt_in,
         }
     }
 }
 
-/// Records a sign-in about to leave for the provider; returns the `state` to send and
-/// the cookie that must come back with it. The browser's previous attempt, if its cookie
-/// names one, is replaced: one sign-in in flight per browser.
-pub async fn begin(
+/// Starts a sign-in about to leave for the provider: returns the `state` to send and
+/// the cookie that must come back with it, which carries the whole attempt, sealed. A
+/// new start replaces the browser's previous one: one sign-in in flight per browser.
+pub fn begin(
     app: &AppState,
-    headers: &HeaderMap,
     provider: &str,
     pkce_verifier: String,
     nonce: Option<String>,
     intent: &SignInIntent,
-) -> Result<Started, SignInError> {
-    let state = new_token();
+) -> Started {
     let attempt = LoginAttempt {
+        state: new_token(),
         provider: provider.to_string(),
         pkce_verifier,
         nonce,
         next_path: intent.next.clone(),
         created_at: now(),
         claim_slug: intent.claim_slug.clone(),
-        marketing_opt_in: i64::from(intent.marketing_opt_in),
+        marketing_opt_in: intent.marketing_opt_in,
     };
-    let previous = cookie_value(headers, LOGIN_COOKIE).map(|state| hash_token(&state));
-    app.database
-        .insert_login_attempt(
-            &hash_token(&state),
-            &attempt,
-            previous.as_deref(),
-            attempt.created_at - LOGIN_ATTEMPT_MAX_AGE_SECONDS,
-            MAX_PENDING_LOGIN_ATTEMPTS,
-        )
-        .await
-        .map_err(|error| SignInError::Internal(error.to_string()))?;
-    let cookie = app
-        .session_cookie
-        .build(LOGIN_COOKIE, &state, LOGIN_ATTEMPT_MAX_AGE_SECONDS);
-    Ok(Started { state, cookie })
+    let cookie = app.session_cookie.build(
+        &app.session_cookie.prefixed(LOGIN_COOKIE),
+        &attempt.seal(&app.sign_in_keys),
+        LOGIN_ATTEMPT_MAX_AGE_SECONDS,
+    );
+    Started {
+        state: attempt.state,
+        cookie,
+    }
 }
 
-/// Checks the callback's `state` against this browser's cookie and takes the attempt
-/// (each can be used once).
-pub async fn resume(
+/// Opens this browser's sealed attempt and checks the callback's `state` against it.
+pub fn resume(
     app: &AppState,
     provider: &str,
     headers: &HeaderMap,
     returned_state: Option<&str>,
 ) -> Result<LoginAttempt, SignInError> {
-    let expected = cookie_value(headers, LOGIN_COOKIE).ok_or(SignInError::StateMismatch)?;
-    let returned = returned_state.ok_or(SignInError::StateMismatch)?;
-    if expected != returned {
-        return Err(SignInError::StateMismatch);
-    }
-    let attempt = app
-        .database
-        .take_login_attempt(&hash_token(returned))
-        .await
-        .map_err(|error| SignInError::Internal(error.to_string()))?
+    let sealed = cookie_value(headers, &app.session_cookie.prefixed(LOGIN_COOKIE))
         .ok_or(SignInError::StateMismatch)?;
-    if attempt.provider != provider {
+    let attempt =
+        LoginAttempt::open(&sealed, &app.sign_in_keys).ok_or(SignInError::StateMismatch)?;
+    let returned = returned_state.ok_or(SignInError::StateMismatch)?;
+    if !attempt.matches_state(returned) || attempt.provider != provider {
         return Err(SignInError::StateMismatch);
     }
     if now() - attempt.created_at > LOGIN_ATTEMPT_MAX_AGE_SECONDS {
@@ -199,7 +184,7 @@ where
     Verify: FnOnce(String, LoginAttempt) -> Verified,
     Verified: Future<Output = Result<VerifiedIdentity, SignInError>>,
 {
-    let attempt = match resume(app, provider, headers, query.state.as_deref()).await {
+    let attempt = match resume(app, provider, headers, query.state.as_deref()) {
         Ok(attempt) => attempt,
         Err(error) => return error.into_redirect(provider, "/"),
     };
@@ -271,7 +256,8 @@ pub async fn complete(
     append_cookie(&mut response, &app.session_cookie.set(&token));
     append_cookie(
         &mut response,
-        &app.session_cookie.build(LOGIN_COOKIE, "", 0),
+        &app.session_cookie
+            .build(&app.session_cookie.prefixed(LOGIN_COOKIE), "", 0),
     );
     Ok(response)
 }

@@ -125,45 +125,30 @@ impl GitHubSignIn {
 pub async fn start(
     State(app): State<AppState>,
     Extension(providers): Extension<SignInProviders>,
-    headers: HeaderMap,
     Query(query): Query<StartRequest>,
 ) -> Response {
     let intent = SignInIntent::plain(query.next());
-    start_with(&app, &providers, &headers, intent).await
+    start_with(&app, &providers, intent).await
 }
 
 /// `POST /auth/github/start` from a workshop page: sign in, and claim on the way back.
 pub async fn start_and_claim(
     State(app): State<AppState>,
     Extension(providers): Extension<SignInProviders>,
-    headers: HeaderMap,
     Form(form): Form<StartRequest>,
 ) -> Response {
     let intent = SignInIntent::from_form(&app, &form);
-    start_with(&app, &providers, &headers, intent).await
+    start_with(&app, &providers, intent).await
 }
 
-async fn start_with(
-    app: &AppState,
-    providers: &SignInProviders,
-    headers: &HeaderMap,
-    intent: SignInIntent,
-) -> Response {
+async fn start_with(app: &AppState, providers: &SignInProviders, intent: SignInIntent) -> Response {
     let Some(github) = &providers.github else {
         return SignInError::NotEnabled.into_redirect("github", &intent.next);
     };
     let result = async {
         let client = github.client()?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let started = flow::begin(
-            app,
-            headers,
-            "github",
-            verifier.secret().clone(),
-            None,
-            &intent,
-        )
-        .await?;
+        let started = flow::begin(app, "github", verifier.secret().clone(), None, &intent);
         let state = started.state.clone();
         let (url, _) = client
             .authorize_url(move || CsrfToken::new(state))

@@ -105,34 +105,27 @@ impl GoogleSignIn {
 pub async fn start(
     State(app): State<AppState>,
     Extension(providers): Extension<SignInProviders>,
-    headers: HeaderMap,
     Query(query): Query<StartRequest>,
 ) -> Response {
     let intent = SignInIntent::plain(query.next());
-    start_with(&app, &providers, &headers, intent).await
+    start_with(&app, &providers, intent).await
 }
 
 /// `POST /auth/google/start` from a workshop page: sign in, and claim on the way back.
 pub async fn start_and_claim(
     State(app): State<AppState>,
     Extension(providers): Extension<SignInProviders>,
-    headers: HeaderMap,
     Form(form): Form<StartRequest>,
 ) -> Response {
     let intent = SignInIntent::from_form(&app, &form);
-    start_with(&app, &providers, &headers, intent).await
+    start_with(&app, &providers, intent).await
 }
 
-async fn start_with(
-    app: &AppState,
-    providers: &SignInProviders,
-    headers: &HeaderMap,
-    intent: SignInIntent,
-) -> Response {
+async fn start_with(app: &AppState, providers: &SignInProviders, intent: SignInIntent) -> Response {
     let Some(google) = &providers.google else {
         return SignInError::NotEnabled.into_redirect("google", &intent.next);
     };
-    match begin(app, headers, google, &intent).await {
+    match begin(app, google, &intent).await {
         Ok(response) => response,
         Err(error) => error.into_redirect("google", &intent.next),
     }
@@ -140,7 +133,6 @@ async fn start_with(
 
 async fn begin(
     app: &AppState,
-    headers: &HeaderMap,
     google: &GoogleSignIn,
     intent: &SignInIntent,
 ) -> Result<Response, SignInError> {
@@ -149,13 +141,11 @@ async fn begin(
     let nonce = Nonce::new_random();
     let started = flow::begin(
         app,
-        headers,
         "google",
         verifier.secret().clone(),
         Some(nonce.secret().clone()),
         intent,
-    )
-    .await?;
+    );
     let state = started.state.clone();
     let (url, _, _) = client
         .authorize_url(

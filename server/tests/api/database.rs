@@ -1,8 +1,7 @@
 //! Repository tests, each run on a fresh SQLite file and on a fresh Postgres database.
 
 use app::server::db::{
-    ClaimStatus, Database, LoginAttempt, MintLease, MintedKey, NewReservation, ReserveOutcome,
-    SignedInAttendee,
+    ClaimStatus, Database, MintLease, MintedKey, NewReservation, ReserveOutcome, SignedInAttendee,
 };
 use app::server::secret::Secret;
 
@@ -261,62 +260,13 @@ on_both_repositories!(
     }
 );
 
-on_both_repositories!(login_attempts_are_taken_once, |db: Database| async move {
-    let attempt = LoginAttempt {
-        provider: "google".into(),
-        pkce_verifier: "v".into(),
-        nonce: Some("n".into()),
-        next_path: "/w/x".into(),
-        created_at: 10,
-        claim_slug: Some("x".into()),
-        marketing_opt_in: 1,
-    };
-    db.insert_login_attempt("state-hash", &attempt, None, 0, 100)
-        .await
-        .unwrap();
-    assert_eq!(
-        db.take_login_attempt("state-hash").await.unwrap(),
-        Some(attempt)
-    );
-    assert_eq!(db.take_login_attempt("state-hash").await.unwrap(), None);
-});
-
 on_both_repositories!(
-    login_attempts_stay_bounded_however_many_start,
+    a_shared_secret_is_made_once_and_kept,
     |db: Database| async move {
-        let attempt = |created_at| LoginAttempt {
-            provider: "github".into(),
-            pkce_verifier: "v".into(),
-            nonce: None,
-            next_path: "/".into(),
-            created_at,
-            claim_slug: None,
-            marketing_opt_in: 0,
-        };
-        // Expired ones (older than `expired_before`) go as new ones arrive.
-        for n in 0..50 {
-            db.insert_login_attempt(&format!("old-{n}"), &attempt(1), None, 0, 1_000)
-                .await
-                .unwrap();
-        }
-        db.insert_login_attempt("fresh", &attempt(700), None, 100, 1_000)
-            .await
-            .unwrap();
-        assert_eq!(db.count_login_attempts().await.unwrap(), 1);
-        // One browser keeps one attempt: its previous one is replaced.
-        db.insert_login_attempt("again", &attempt(701), Some("fresh"), 100, 1_000)
-            .await
-            .unwrap();
-        assert_eq!(db.take_login_attempt("fresh").await.unwrap(), None);
-        assert_eq!(db.count_login_attempts().await.unwrap(), 1);
-        // A flood without cookies keeps the newest `max_pending`.
-        for n in 0..300 {
-            db.insert_login_attempt(&format!("flood-{n}"), &attempt(800 + n), None, 100, 120)
-                .await
-                .unwrap();
-        }
-        assert_eq!(db.count_login_attempts().await.unwrap(), 120);
-        assert!(db.take_login_attempt("flood-299").await.unwrap().is_some());
-        assert_eq!(db.take_login_attempt("flood-0").await.unwrap(), None);
+        let first = db.shared_secret("k", "first", 10).await.unwrap();
+        assert_eq!(first, "first");
+        // Another instance starting later (or at the same time) gets the stored one.
+        assert_eq!(db.shared_secret("k", "second", 11).await.unwrap(), "first");
+        assert_eq!(db.shared_secret("other", "x", 12).await.unwrap(), "x");
     }
 );

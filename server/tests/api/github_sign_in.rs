@@ -11,6 +11,11 @@ use app::server::secret::Secret;
 use server::config::OAuthClient;
 
 async fn start() -> (TestApp, RunningStandIn) {
+    start_on(None).await
+}
+
+/// With a database of the test's own (`on_both_databases!`), or a fresh SQLite file.
+async fn start_on(database_url: Option<&str>) -> (TestApp, RunningStandIn) {
     let github = GitHubStandIn::spawn().await;
     let mut settings = live_settings();
     settings.github = Some(OAuthClient {
@@ -19,12 +24,13 @@ async fn start() -> (TestApp, RunningStandIn) {
     });
     settings.github_oauth_url = github.base_url.clone();
     settings.github_api_url = github.base_url.clone();
-    let app = TestAppBuilder::new()
+    let mut app = TestAppBuilder::new()
         .workshop("open-now", &open_workshop())
-        .live(settings)
-        .spawn()
-        .await;
-    (app, github)
+        .live(settings);
+    if let Some(url) = database_url {
+        app = app.database(url);
+    }
+    (app.spawn().await, github)
 }
 
 fn octocat(emails: &[(&str, bool, bool)]) -> GitHubUser {
@@ -172,4 +178,97 @@ async fn github_api_down_is_explained_not_a_500() {
     let landing = sign_in(&app, &browser).await;
     assert_refused(&landing, "provider");
     assert_eq!(landing.response.status(), 200);
+}
+
+on_both_databases!(
+    ten_thousand_sign_in_starts_from_elsewhere_do_not_stop_one_person_signing_in,
+    |url: String| async move {
+        let (app, github) = start_on(Some(&url)).await;
+        github
+            .stand_in
+            .sign_in_as(octocat(&[("octocat@example.com", true, true)]));
+        let person = Browser::new();
+        let start_url = app.url("/auth/github/start?next=%2Fw%2Fopen-now");
+        let started = person.get(&start_url).await;
+        assert_eq!(started.status(), 303);
+        let at_provider = started.headers()["location"].to_str().unwrap().to_string();
+
+        // While they are at the provider: 10,000 starts from elsewhere (an <img> on a
+        // busy page), cookie-less, eight at a time.
+        let mut floods = Vec::new();
+        for _ in 0..8 {
+            let url = start_url.clone();
+            floods.push(tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
+                for _ in 0..1_250 {
+                    let response = client.get(&url).send().await.unwrap();
+                    assert_eq!(response.status(), 303);
+                }
+            }));
+        }
+        for flood in floods {
+            flood.await.unwrap();
+        }
+
+        let landing = person.follow(&at_provider).await;
+        assert_eq!(landing.url, app.url("/w/open-now"));
+        assert_eq!(
+            app.signed_in_email(&person).await.as_deref(),
+            Some("octocat@example.com")
+        );
+        // Nothing was written for any of those starts.
+        sqlx::any::install_default_drivers();
+        let database = sqlx::AnyPool::connect(&url).await.unwrap();
+        let (pending,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM login_attempts")
+            .fetch_one(&database)
+            .await
+            .unwrap();
+        assert_eq!(pending, 0);
+    }
+);
+
+#[tokio::test]
+async fn a_forged_or_foreign_sign_in_cookie_is_refused() {
+    let (app, github) = start().await;
+    github
+        .stand_in
+        .sign_in_as(octocat(&[("octocat@example.com", true, true)]));
+    // Another server's cookie (another key) and a made-up one: neither opens.
+    let (other, _other_github) = start().await;
+    let stranger = Browser::new();
+    let started = stranger
+        .get(&other.url("/auth/github/start?next=%2F"))
+        .await;
+    let at_provider = started.headers()["location"].to_str().unwrap().to_string();
+    let cookie = started.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let sealed = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("wkm_login=")
+        .to_string();
+    let state = query_param(&at_provider, "state").unwrap();
+    for value in [sealed.as_str(), "wkm1.signin1.AAAA", state.as_str()] {
+        let response = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(app.url(&format!("/auth/github/callback?code=c&state={state}")))
+            .header("cookie", format!("wkm_login={value}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        let location = response.headers()["location"].to_str().unwrap();
+        assert!(
+            location.starts_with("/signin?error=state"),
+            "{value}: {location}"
+        );
+    }
 }

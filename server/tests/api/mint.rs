@@ -276,7 +276,28 @@ on_both_databases!(
         assert_eq!(row.status(), ClaimStatus::Reserved);
         assert!(row.last_error.unwrap().contains("POST /keys"));
 
+        // Clicking again at once: the place is kept and left alone for its backoff (the
+        // sweep's: 5 s after a first failure), without a call to OpenRouter.
         rig.sim().clear_faults();
+        let calls = rig.sim().call_counts().values().sum::<u64>();
+        let again = rig.minter.claim(agents.clone(), ada.clone(), now()).await;
+        let Err(ClaimError::PlaceKept { retry_in }) = again else {
+            panic!("expected the place kept: {again:?}");
+        };
+        assert!(
+            retry_in <= std::time::Duration::from_secs(5),
+            "{retry_in:?}"
+        );
+        assert_eq!(rig.sim().call_counts().values().sum::<u64>(), calls);
+
+        // Once the backoff has passed (moved back in time rather than waited for), a
+        // click mints.
+        sqlx::any::install_default_drivers();
+        let database = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query("UPDATE workshop_attendance SET updated_at = updated_at - 60")
+            .execute(&database)
+            .await
+            .unwrap();
         let row = rig.minter.claim(agents, ada, now()).await.unwrap();
         assert_eq!(row.status(), ClaimStatus::Bound);
         assert_eq!(rig.keys_of("agents").len(), 1);

@@ -143,3 +143,83 @@ on_both_databases!(
     a_hanging_openrouter_stalls_nothing,
     a_hanging_openrouter_stalls_nothing
 );
+
+/// OpenRouter answering `POST /keys` with 429 and `Retry-After: 3` (issue 19, item 1):
+/// every click of a room is answered at once with its place kept, no click turns into
+/// another call before OpenRouter's time, and once it has passed the server finishes
+/// every kept place on its own.
+async fn a_rate_limit_is_honoured_by_the_whole_instance(url: String) {
+    let app = TestAppBuilder::new()
+        .workshop("open-now", &roomy_workshop())
+        .database(&url)
+        .spawn()
+        .await;
+    // The guardrail exists before the window (one claim while OpenRouter is fine).
+    let early = app.demo_sign_in("early@example.com").await;
+    assert_eq!(claim(&app, &early).await.0, 200);
+    let creates_before = app.simulator().call_count("POST /keys");
+
+    app.simulator()
+        .inject(
+            serde_json::from_value(serde_json::json!({
+                "route": "POST /keys",
+                "action": { "kind": "rate_limited", "retry_after_secs": 3 },
+                "times": 1
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+    let window_started = Instant::now();
+    let mut room = Vec::new();
+    for n in 0..5 {
+        room.push(app.demo_sign_in(&format!("attendee{n}@example.com")).await);
+    }
+    // Eight clicks of the first attendee, then one of each other: all answered at once.
+    let mut clicks = Vec::new();
+    for _ in 0..8 {
+        clicks.push(claim(&app, &room[0]).await);
+    }
+    for attendee in &room[1..] {
+        clicks.push(claim(&app, attendee).await);
+    }
+    for (status, retry_after, took, body) in &clicks {
+        assert_eq!(*status, 503, "{body}");
+        assert!(retry_after.is_some_and(|secs| secs >= 1), "{body}");
+        assert!(*took < Duration::from_secs(2), "answered in {took:?}");
+    }
+    assert!(
+        window_started.elapsed() < Duration::from_secs(3),
+        "still inside the window"
+    );
+    assert_eq!(
+        app.simulator().call_count("POST /keys") - creates_before,
+        1,
+        "one create, the one OpenRouter refused"
+    );
+
+    // After the window, nobody clicking again: the sweep finishes every kept place.
+    let database = app.database().await;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let rows = database.list_attendance("open-now").await.unwrap();
+        let keyed = rows
+            .iter()
+            .filter(|row| row.or_key_plaintext.is_some())
+            .count();
+        if keyed == 6 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{keyed} of 6 places keyed 40 s after a 3 s rate limit"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await; // poll interval
+    }
+    let creates = app.simulator().call_count("POST /keys") - creates_before;
+    assert_eq!(creates, 6, "one refused create, then one per kept place");
+}
+
+on_both_databases!(
+    a_429_answers_every_click_at_once_and_the_kept_places_are_keyed_after_it,
+    a_rate_limit_is_honoured_by_the_whole_instance
+);

@@ -622,3 +622,67 @@ async fn over_http_the_server_fills_the_pool_and_claims_come_from_it() {
         "the key came from the pool"
     );
 }
+
+#[tokio::test]
+async fn an_absurd_demo_clock_is_clamped_and_the_pool_timer_lives_on() {
+    let app = TestAppBuilder::new()
+        .workshop(
+            "open-now",
+            &workshop_file(
+                "Open now",
+                Window::open_now(),
+                "key_pool: 3\nadmins: [organiser@example.com]\n",
+            ),
+        )
+        .spawn()
+        .await;
+    let organiser = app.demo_sign_in("organiser@example.com").await;
+    let ready_pool_keys = || {
+        app.simulator()
+            .keys()
+            .into_iter()
+            .filter(|key| key.data.name.starts_with("workshop-open-now-pool-"))
+            .filter(|key| key.guardrail_id.is_some() && !key.data.disabled)
+            .count()
+    };
+    let wait_for = |what: &'static str, ready: usize| {
+        let ready_pool_keys = &ready_pool_keys;
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while ready_pool_keys() != ready {
+                assert!(
+                    Instant::now() < deadline,
+                    "{what}: {} keys",
+                    ready_pool_keys()
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await; // poll interval
+            }
+        }
+    };
+    wait_for("the pool fills", 3).await;
+
+    // 10^13 seconds ahead: once a panic on every page and the end of the pool's timer.
+    let clock = |offset: i64| {
+        app.client
+            .post(app.url("/_demo/clock"))
+            .json(&serde_json::json!({ "offset_secs": offset }))
+            .send()
+    };
+    let answer: serde_json::Value = clock(10_000_000_000_000)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ten_years = app::server::clock::MAX_OFFSET_SECS;
+    assert_eq!(answer["offset_secs"], ten_years);
+    for path in ["/", "/w/open-now", "/admin/open-now"] {
+        let status = organiser.get(&app.url(path)).await.status();
+        assert_eq!(status, 200, "{path} with the clock ten years ahead");
+    }
+    // Ten years on, claims have closed: the pool's keys are withdrawn...
+    wait_for("the pool closes", 0).await;
+    // ...and back at today the same timer fills it again.
+    assert_eq!(clock(0).await.unwrap().status(), 200);
+    wait_for("the pool refills", 3).await;
+}

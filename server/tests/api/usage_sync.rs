@@ -130,17 +130,69 @@ on_both_databases!(
         ));
         let lists = rig.sim().call_count("GET /keys");
         // Within the interval, the timer's sync is skipped on every instance...
-        assert_eq!(second.sync(1_030, false).await.unwrap(), SyncOutcome::Fresh);
+        assert_eq!(
+            second.sync(1_030, false).await.unwrap(),
+            SyncOutcome::Fresh { synced_at: 1_002 }
+        );
         assert_eq!(rig.sim().call_count("GET /keys"), lists);
-        // ...but an admin's "sync now" runs.
+        // ...but an admin's "sync now" runs, unless a sync ended moments ago: twenty
+        // clicks within the cooldown are one listing.
         assert!(matches!(
             second.sync(1_031, true).await.unwrap(),
             SyncOutcome::Synced(_)
         ));
+        let lists = rig.sim().call_count("GET /keys");
+        for click in 0..20 {
+            assert_eq!(
+                first.sync(1_032 + click / 4, true).await.unwrap(),
+                SyncOutcome::Fresh { synced_at: 1_031 },
+                "click {click}"
+            );
+        }
+        assert_eq!(rig.sim().call_count("GET /keys"), lists);
         // And after the interval, the timer syncs again.
         assert!(matches!(
             first.sync(1_100, false).await.unwrap(),
             SyncOutcome::Synced(_)
         ));
+    }
+);
+
+on_both_databases!(
+    failed_syncs_back_off_and_a_rate_limit_is_honoured,
+    |url: String| async move {
+        let rig = rig_with_claims(&url, 2).await;
+        let syncer = UsageSyncer::new(
+            rig.database.clone(),
+            rig.client.clone(),
+            "one".into(),
+            Duration::from_secs(60),
+        );
+        // OpenRouter refuses the listing once with a 429 asking for 30 s.
+        rig.sim()
+            .inject(
+                serde_json::from_value(serde_json::json!({
+                    "route": "GET /keys",
+                    "action": { "kind": "rate_limited", "retry_after_secs": 30 },
+                    "times": 1
+                }))
+                .unwrap(),
+            )
+            .unwrap();
+        let lists = rig.sim().call_count("GET /keys");
+        let failed = syncer.sync(2_000, false).await;
+        assert!(failed.is_err(), "{failed:?}");
+        assert_eq!(rig.sim().call_count("GET /keys"), lists + 1, "not retried");
+        // Page views and the timer now leave it alone for a while, and nobody — not an
+        // organiser either — calls OpenRouter before its Retry-After has passed.
+        for _ in 0..10 {
+            assert!(matches!(
+                syncer.sync(2_001, false).await.unwrap(),
+                SyncOutcome::BackingOff { .. }
+            ));
+        }
+        let held = syncer.sync(2_002, true).await;
+        assert!(held.is_err(), "{held:?}");
+        assert_eq!(rig.sim().call_count("GET /keys"), lists + 1);
     }
 );

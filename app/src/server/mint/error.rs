@@ -28,6 +28,11 @@ pub enum ClaimError {
         provider: String,
         masked_email: String,
     },
+    /// The attendee's place is kept, and its key is not tried now: OpenRouter is held
+    /// back (an outage, a rate limit) or this reservation's last try failed moments ago.
+    /// The sweep finishes it; the page shows it when it is there.
+    #[error("the place is kept; the key is tried again in {} s", retry_in.as_secs().max(1))]
+    PlaceKept { retry_in: std::time::Duration },
     /// Another request holds the row's mint lease and did not finish in time.
     #[error("another request is still minting this key")]
     StillMinting,
@@ -92,6 +97,9 @@ impl ClaimError {
                 provider_display_name(&provider)
             )),
             ClaimError::StillMinting | ClaimError::GuardrailBusy => AppError::InProgress,
+            ClaimError::PlaceKept { retry_in } => AppError::UpstreamUnavailable {
+                retry_in_secs: (retry_in.as_secs_f64().ceil() as i64).max(1),
+            },
             ClaimError::NothingToFinish => AppError::NotFound("That claim".into()),
             ClaimError::OpenRouter(error) => {
                 tracing::warn!(%error, "claim failed at OpenRouter");

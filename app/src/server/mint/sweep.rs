@@ -27,8 +27,9 @@ pub struct SweepReport {
     pub failed: usize,
 }
 
-/// How long after its last attempt a row that failed `attempts` times is tried again.
-fn backoff_secs(attempts: i64) -> i64 {
+/// How long after its last attempt a row that failed `attempts` times is tried again
+/// (by the sweep, and by its attendee's clicks).
+pub(super) fn backoff_secs(attempts: i64) -> i64 {
     match attempts {
         i64::MIN..=0 => 0,
         n => (5_i64 << (n - 1).min(6)).min(300),

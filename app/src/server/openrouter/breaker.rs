@@ -6,8 +6,12 @@
 //! connections, 5xx) → open for `backoff`: calls fail at once with
 //! [`super::OpenRouterError::Unavailable`] → when the back-off has passed, calls go
 //! through again; the first success closes the breaker and resets the back-off, another
-//! failure opens it again for twice as long (up to `max_backoff`). A 429 is OpenRouter
-//! answering, not failing, and leaves the breaker alone.
+//! failure opens it again for twice as long (up to `max_backoff`).
+//!
+//! A 429 is OpenRouter answering, not failing: it does not count as a failure, but its
+//! `Retry-After` is honoured by the whole instance ([`CircuitBreaker::hold_off`]): until
+//! then every call — a person's too — is refused at once, so a room of claims does not
+//! keep knocking on a door that said "not now".
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -40,7 +44,15 @@ struct State {
     failures_in_a_row: u32,
     open_until: Option<Instant>,
     backoff: Duration,
+    /// OpenRouter asked us to wait (a 429's `Retry-After`) until then.
+    not_before: Option<Instant>,
 }
+
+/// How long a 429 without `Retry-After` holds calls back.
+pub const RATE_LIMIT_DEFAULT_WAIT: Duration = Duration::from_secs(5);
+/// The longest wait a `Retry-After` can impose: a garbled header must not stop the
+/// instance for a day.
+pub const RATE_LIMIT_LONGEST_WAIT: Duration = Duration::from_secs(300);
 
 impl CircuitBreaker {
     pub fn new(settings: BreakerSettings) -> Self {
@@ -50,19 +62,52 @@ impl CircuitBreaker {
                 failures_in_a_row: 0,
                 open_until: None,
                 backoff: settings.first_backoff,
+                not_before: None,
             }),
         }
     }
 
-    /// `Err(how long until calls go through again)` while the breaker is open.
+    /// `Err(how long until calls go through again)` while the breaker is open or
+    /// OpenRouter asked us to wait.
+    #[cfg(test)]
     pub fn check(&self) -> Result<(), Duration> {
+        self.check_for(false)
+    }
+
+    /// As [`CircuitBreaker::check`]; `for_a_person` skips the memory of failures (an
+    /// organiser's Retry probes at once) but never a rate limit.
+    pub fn check_for(&self, for_a_person: bool) -> Result<(), Duration> {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        match state.open_until {
-            Some(until) => match until.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => Err(left),
-                _ => Ok(()),
-            },
+        let now = Instant::now();
+        let left = |until: Option<Instant>| {
+            until
+                .and_then(|until| until.checked_duration_since(now))
+                .filter(|left| !left.is_zero())
+        };
+        let waits = [
+            left(state.not_before),
+            left(state.open_until).filter(|_| !for_a_person),
+        ];
+        match waits.into_iter().flatten().max() {
+            Some(wait) => Err(wait),
             None => Ok(()),
+        }
+    }
+
+    /// OpenRouter answered 429: no call from this instance until `retry_after` (from
+    /// its `Retry-After`, else [`RATE_LIMIT_DEFAULT_WAIT`]) has passed.
+    pub fn hold_off(&self, retry_after: Option<Duration>) {
+        let wait = retry_after
+            .unwrap_or(RATE_LIMIT_DEFAULT_WAIT)
+            .min(RATE_LIMIT_LONGEST_WAIT);
+        let until = Instant::now() + wait;
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.not_before.is_none_or(|current| current < until) {
+            state.not_before = Some(until);
+            tracing::warn!(
+                wait_ms = wait.as_millis() as u64,
+                "OpenRouter is rate-limiting us; no calls until it said to come back"
+            );
         }
     }
 
@@ -94,6 +139,34 @@ impl CircuitBreaker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_limit_holds_back_everyone_including_people() {
+        let breaker = breaker(60_000);
+        breaker.hold_off(Some(Duration::from_secs(30)));
+        let left = breaker.check().expect_err("held back");
+        assert!(left > Duration::from_secs(29) && left <= Duration::from_secs(30));
+        assert!(breaker.check_for(true).is_err(), "a person waits too");
+        // A shorter Retry-After later does not shorten the hold; successes do not end it.
+        breaker.hold_off(Some(Duration::from_secs(1)));
+        breaker.record_success();
+        assert!(breaker.check().expect_err("still held") > Duration::from_secs(29));
+        // No Retry-After: a few seconds; an absurd one: capped.
+        let other = super::tests::breaker(60_000);
+        other.hold_off(None);
+        assert!(other.check().unwrap_err() <= RATE_LIMIT_DEFAULT_WAIT);
+        other.hold_off(Some(Duration::from_secs(86_400)));
+        assert!(other.check().unwrap_err() <= RATE_LIMIT_LONGEST_WAIT);
+    }
+
+    #[test]
+    fn a_person_probes_past_failures_but_not_past_a_rate_limit() {
+        let breaker = breaker(60_000);
+        breaker.record_failure();
+        breaker.record_failure();
+        assert!(breaker.check().is_err());
+        assert!(breaker.check_for(true).is_ok());
+    }
 
     fn breaker(backoff_ms: u64) -> CircuitBreaker {
         CircuitBreaker::new(BreakerSettings {

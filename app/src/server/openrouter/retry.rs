@@ -7,6 +7,12 @@ use std::time::Duration;
 
 use rand::Rng;
 
+/// The longest pause between two attempts of one call. OpenRouter can ask for more (a
+/// 429's `Retry-After`): then the call gives up at once, and whoever made it — the claim,
+/// the sweep, a timer — schedules the next try, so no HTTP request hangs on OpenRouter
+/// for longer than a few seconds.
+pub const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(2);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included.
