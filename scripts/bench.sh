@@ -6,6 +6,11 @@
 # See `scripts/bench.sh --help` for every option.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p server --bin server --example claim_bench
+# The compile-time environment of cargo-leptos's build, so the two builds share it.
+(
+  # shellcheck source=scripts/leptos-env.sh
+  . scripts/leptos-env.sh
+  cargo build --release -p server --bin server --example claim_bench
+)
 target_dir="${CARGO_TARGET_DIR:-target}"
 exec "$target_dir/release/examples/claim_bench" --server "$target_dir/release/server" "$@"

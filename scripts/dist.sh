@@ -19,16 +19,14 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 step() { printf '\033[1;34m[dist]\033[0m %s\n' "$*"; }
 
 step "the server without demo mode"
-# The compile-time environment cargo-leptos 0.3 gives its server build (Leptos reads
-# some of it while compiling: a difference would rebuild Leptos and everything above
-# it), so what it built is reused. Built first and copied aside: the demo build below
-# takes its place in target/release, where `make run`, the browser tests and the
-# benchmark expect it.
-env LEPTOS_OUTPUT_NAME=workshop-key-minter LEPTOS_SITE_ROOT=target/site \
-  LEPTOS_SITE_PKG_DIR=pkg LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 \
-  LEPTOS_LIB_DIR=frontend LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=true \
-  LEPTOS_HASH_FILES=true LEPTOS_HASH_FILE_NAME=hash.txt \
+# Built first and copied aside: the demo build below takes its place in target/release,
+# where `make run`, the browser tests and the benchmark expect it. (In a subshell: the
+# LEPTOS_* build variables must not reach cargo-leptos, which sets its own.)
+(
+  # shellcheck source=scripts/leptos-env.sh
+  . scripts/leptos-env.sh
   cargo build --release --package server --bin server --no-default-features
+)
 mkdir -p "$target_dir/dist"
 cp "$target_dir/release/server" "$target_dir/dist/server"
 

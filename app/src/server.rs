@@ -9,6 +9,7 @@ pub mod db;
 pub mod email;
 pub mod guardrail;
 pub mod lease_heartbeat;
+pub mod metrics;
 pub mod mint;
 pub mod openrouter;
 pub mod projector;

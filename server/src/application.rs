@@ -13,7 +13,11 @@ use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
-use std::time::Duration;
+use std::future::IntoFuture;
+use std::time::{Duration, Instant};
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio_util::sync::CancellationToken;
 
 use app::server::clock::WorkshopClock;
 use app::server::mint::{MintSettings, Minter};
@@ -24,6 +28,8 @@ use app::{shell, App};
 
 use crate::auth::{self, GitHubSignIn, GoogleSignIn, SignInProviders};
 use crate::config::Mode;
+use crate::drain::{self, DrainSettings};
+use crate::metrics::{self, RouteLabels};
 use crate::middleware::cross_site::{origin_of, OwnOrigins};
 use crate::middleware::precompressed::{self, PrecompressedFiles};
 use crate::middleware::security_headers::SitePolicy;
@@ -31,9 +37,8 @@ use crate::middleware::{
     body_limit, cache, cross_site, error_status, page_redirect, security_headers,
 };
 use crate::openrouter_setup::DemoSimulator;
-use crate::{
-    background, config::Config, exports, health::health, key_file, openrouter_setup, telemetry,
-};
+use crate::probes::{self, Draining};
+use crate::{background, config::Config, exports, key_file, openrouter_setup, telemetry};
 
 pub struct Application {
     listener: TcpListener,
@@ -41,6 +46,10 @@ pub struct Application {
     address: SocketAddr,
     state: AppState,
     demo_simulator: Option<DemoSimulator>,
+    draining: Draining,
+    drain: DrainSettings,
+    /// `METRICS_ADDR`'s listener and the exporter, when metrics are on.
+    metrics: Option<(TcpListener, PrometheusHandle)>,
 }
 
 impl Application {
@@ -70,14 +79,30 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Application> {
         let address = listener.local_addr()?;
-        let database = Database::connect(config.database_url.expose())
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot open the database ({})",
-                    redact_url(config.database_url.expose())
-                )
-            })?;
+        let metrics = match config.metrics_addr {
+            Some(addr) => Some((metrics::bind(addr).await?, metrics::exporter()?)),
+            None => None,
+        };
+        let url = config.database_url.expose();
+        let opened = if config.migrate_on_start {
+            Database::connect(url).await
+        } else {
+            Database::connect_without_migrating(url).await
+        };
+        let database =
+            opened.with_context(|| format!("cannot open the database ({})", redact_url(url)))?;
+        if !config.migrate_on_start {
+            let pending = database
+                .pending_migrations()
+                .await
+                .context("cannot read the database's migrations")?;
+            if pending > 0 {
+                anyhow::bail!(
+                    "the database lacks {pending} migration(s) of this build and \
+                     MIGRATE_ON_START=false: run `server migrate` first"
+                );
+            }
+        }
         let SignInSetup {
             providers,
             public_url,
@@ -87,9 +112,10 @@ impl Application {
         let sign_in_keys = sign_in_cookie_keys(&database).await?;
         let openrouter = openrouter_setup::connect(&config).await?;
         let demo_spending = openrouter.demo_spending();
-        let instance = format!("{}:{}", hostname(), std::process::id());
+        let instance = instance_name();
         let mut mint_settings = MintSettings::default();
         mint_settings.pool.lead = config.key_pool_lead;
+        mint_settings.instance = instance.clone();
         let minter = Minter::new(database.clone(), openrouter.client.clone(), mint_settings);
         let usage_sync = UsageSyncer::new(
             database.clone(),
@@ -136,13 +162,17 @@ impl Application {
                 live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
             },
         };
-        let router = router(state.clone(), providers, security);
+        let draining = Draining::default();
+        let router = router(state.clone(), providers, security, draining.clone());
         Ok(Application {
             listener,
             router,
             address,
             state,
             demo_simulator: openrouter.demo_simulator,
+            draining,
+            drain: config.drain,
+            metrics,
         })
     }
 
@@ -167,25 +197,60 @@ impl Application {
         self.address
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    /// The metrics listener's address, when `METRICS_ADDR` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then drains (see `drain`).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes. Tests pass a future of their own: a process
-    /// running many test servers must not tie them to its signal handlers.
+    /// Serves until `shutdown` completes, then drains: readiness 503, the grace period,
+    /// the listener closed, requests and detached work finished within the timeout,
+    /// background loops stopped, leases handed back, the database closed. Tests pass a
+    /// future of their own: a process running many test servers must not tie them to
+    /// its signal handlers.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!("listening on http://{}", self.address);
-        background::spawn(self.state.clone());
+        let background = background::spawn(self.state.clone());
+        if let Some((listener, handle)) = self.metrics {
+            tracing::info!(address = ?listener.local_addr().ok(), "metrics on /metrics");
+            metrics::serve(listener, handle, self.state.clone());
+        }
         // Held until the server stops: dropping it would stop the demo simulator.
         let _demo_simulator = self.demo_simulator;
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("the HTTP server failed")
+        let close_listener = CancellationToken::new();
+        let serving = tokio::spawn(
+            axum::serve(self.listener, self.router)
+                .with_graceful_shutdown(close_listener.clone().cancelled_owned())
+                .into_future(),
+        );
+        let mut serving = std::pin::pin!(serving);
+        tokio::select! {
+            ended = &mut serving => {
+                // The server stopped by itself: an error (a closed listener, say).
+                return ended.context("the HTTP server task failed")?.context("the HTTP server failed");
+            }
+            _ = shutdown => {}
+        }
+        drain::announce(&self.draining, self.drain).await;
+        close_listener.cancel();
+        let deadline = Instant::now() + self.drain.timeout;
+        match tokio::time::timeout_at(deadline.into(), &mut serving).await {
+            Ok(ended) => ended
+                .context("the HTTP server task failed")?
+                .context("the HTTP server failed")?,
+            Err(_) => tracing::warn!("draining: requests still in flight at the timeout"),
+        }
+        drain::finish(&self.state, background, deadline).await;
+        Ok(())
     }
 }
 
@@ -283,7 +348,12 @@ pub struct SiteSecurity {
     pub policy: SitePolicy,
 }
 
-pub fn router(state: AppState, providers: SignInProviders, security: SiteSecurity) -> Router {
+pub fn router(
+    state: AppState,
+    providers: SignInProviders,
+    security: SiteSecurity,
+    draining: Draining,
+) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let SiteSecurity {
@@ -315,8 +385,11 @@ pub fn router(state: AppState, providers: SignInProviders, security: SiteSecurit
         PrecompressedFiles::default()
     };
     let demo_mode = state.demo_mode;
+    let route_labels = RouteLabels::new(
+        leptos::server_fn::axum::server_fn_paths().map(|(path, _method)| path.to_string()),
+    );
     Router::new()
-        .route("/healthz", get(health))
+        .merge(probes::router(draining))
         .route("/w/{slug}/key.env", get(key_file::download))
         .route("/admin/{slug}/claims.csv", get(exports::claims_csv))
         .route("/admin/{slug}/opt-ins.csv", get(exports::opt_ins_csv))
@@ -348,6 +421,9 @@ pub fn router(state: AppState, providers: SignInProviders, security: SiteSecurit
             security_headers::security_headers(https, request, next)
         }))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(move |request, next| {
+            metrics::count_requests(route_labels.clone(), request, next)
+        }))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(middleware::from_fn(telemetry::assign_request_id))
         .with_state(state)
@@ -369,7 +445,16 @@ fn demo_routes(_demo_mode: bool) -> Router<AppState> {
     Router::new()
 }
 
-/// This machine's name, to tell instances apart in the usage-sync lease.
+/// This instance's name in every lease it takes: the machine, the process and a random
+/// part (a restarted container may get the same pid).
+fn instance_name() -> String {
+    let random: String = (0..3)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect();
+    format!("{}:{}:{random}", hostname(), std::process::id())
+}
+
+/// This machine's name.
 fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|name| name.trim().to_string())
@@ -378,7 +463,7 @@ fn hostname() -> String {
 
 /// Never print a database password: neither `user:password@` nor a `password=` (or
 /// `sslpassword=`) in the query string.
-fn redact_url(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     let (address, query) = match url.split_once('?') {
         Some((address, query)) => (address, Some(query)),
         None => (url, None),

@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use app::server::lease_heartbeat::Heartbeat;
 use app::server::mint::ClaimError;
@@ -38,20 +40,44 @@ pub const POOL_INTERVAL: Duration = Duration::from_secs(1);
 /// How often renames left over by failures are tried again.
 const RENAME_RETRY_EVERY: u32 = 15;
 
-/// Starts the timers; they run until the process ends. Each is supervised: a panic is
-/// logged and its loop starts again, so one bad round never stops the pools, the sweep
-/// or the usage sync for the rest of the process's life.
-pub fn spawn(state: AppState) {
+/// The running background work: its loops and the rounds they start.
+pub struct Background {
+    stop: CancellationToken,
+    tasks: TaskTracker,
+}
+
+impl Background {
+    /// Stops the loops at their next pause and waits up to `timeout` for rounds under
+    /// way (a pool's fill, a sweep's mints). `false` if some did not end in time.
+    pub async fn stop(self, timeout: Duration) -> bool {
+        self.stop.cancel();
+        self.tasks.close();
+        tokio::time::timeout(timeout, self.tasks.wait())
+            .await
+            .is_ok()
+    }
+}
+
+/// Starts the timers; they run until [`Background::stop`]. Each is supervised: a panic
+/// is logged and its loop starts again, so one bad round never stops the pools, the
+/// sweep or the usage sync for the rest of the process's life.
+pub fn spawn(state: AppState) -> Background {
+    let background = Background {
+        stop: CancellationToken::new(),
+        tasks: TaskTracker::new(),
+    };
+    let (stop, tasks) = (&background.stop, &background.tasks);
     let pools = state.clone();
-    supervised("key pools", move || {
-        let pools = pools.clone();
+    let rounds = tasks.clone();
+    supervised("key pools", stop, tasks, move || {
+        let (pools, rounds) = (pools.clone(), rounds.clone());
         async move {
             let tending = Arc::new(Mutex::new(HashSet::new()));
             let mut ticks = tokio::time::interval(POOL_INTERVAL);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             for round in 0_u32.. {
                 ticks.tick().await;
-                tend_pools(&pools, &tending);
+                tend_pools(&pools, &tending, &rounds);
                 if round % RENAME_RETRY_EVERY == 0 {
                     pools.minter.rename_soon();
                 }
@@ -59,7 +85,7 @@ pub fn spawn(state: AppState) {
         }
     });
     let sweeper = state.clone();
-    supervised("sweep", move || {
+    supervised("sweep", stop, tasks, move || {
         let sweeper = sweeper.clone();
         async move {
             let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
@@ -71,7 +97,7 @@ pub fn spawn(state: AppState) {
         }
     });
     let prepared = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    supervised("usage sync", move || {
+    supervised("usage sync", stop, tasks, move || {
         let (state, prepared) = (state.clone(), prepared.clone());
         async move {
             if !prepared.swap(true, std::sync::atomic::Ordering::Relaxed) {
@@ -87,22 +113,38 @@ pub fn spawn(state: AppState) {
             }
         }
     });
+    background
 }
 
 /// How long a loop that panicked waits before it starts again: long enough not to spin
 /// on a panic that happens every time, short enough that nobody notices a gap.
 pub const RESTART_AFTER_PANIC: Duration = Duration::from_secs(1);
 
-/// Runs the loop `run` makes in a task of its own, and makes it again whenever it
-/// panics (logged as an error with the loop's name). Returns at once.
-pub fn supervised<Make, Loop>(name: &'static str, mut run: Make)
-where
+/// Runs the loop `run` makes in a task of its own (on `tasks`), and makes it again
+/// whenever it panics (logged as an error with the loop's name), until `stop` is
+/// cancelled: the loop is then dropped at its next pause. Returns at once.
+pub fn supervised<Make, Loop>(
+    name: &'static str,
+    stop: &CancellationToken,
+    tasks: &TaskTracker,
+    mut run: Make,
+) where
     Make: FnMut() -> Loop + Send + 'static,
     Loop: std::future::Future<Output = ()> + Send + 'static,
 {
-    tokio::spawn(async move {
+    let stop = stop.clone();
+    tasks.spawn(async move {
         loop {
-            match tokio::spawn(run()).await {
+            let looping = tokio::spawn(run());
+            let abort = looping.abort_handle();
+            let ended = tokio::select! {
+                ended = looping => ended,
+                _ = stop.cancelled() => {
+                    abort.abort();
+                    return;
+                }
+            };
+            match ended {
                 Ok(()) => return,
                 Err(error) if error.is_panic() => {
                     let panic = error.into_panic();
@@ -116,7 +158,10 @@ where
                         panic = ?message,
                         "a background loop panicked; it starts again"
                     );
-                    tokio::time::sleep(RESTART_AFTER_PANIC).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(RESTART_AFTER_PANIC) => {}
+                        _ = stop.cancelled() => return,
+                    }
                 }
                 // Cancelled: the runtime is shutting down.
                 Err(_) => return,
@@ -142,7 +187,7 @@ impl Drop for Tending {
 
 /// Starts a round of upkeep for every workshop whose previous round has finished: a
 /// slow OpenRouter holds up only its own workshop's pool.
-fn tend_pools(state: &AppState, tending: &Arc<Mutex<HashSet<String>>>) {
+fn tend_pools(state: &AppState, tending: &Arc<Mutex<HashSet<String>>>, rounds: &TaskTracker) {
     let now = state.clock.now();
     for workshop in state.registry.all() {
         let fresh = tending
@@ -157,7 +202,8 @@ fn tend_pools(state: &AppState, tending: &Arc<Mutex<HashSet<String>>>) {
             tending: tending.clone(),
         };
         let minter = state.minter.clone();
-        tokio::spawn(async move {
+        // Tracked: a draining server lets a round under way (a fill) finish.
+        rounds.spawn(async move {
             let _round = round;
             match minter.tend_pool(&workshop, now).await {
                 Ok(_) => {}
@@ -256,6 +302,9 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Arc;
 
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
     use super::supervised;
 
     #[tokio::test(start_paused = true)]
@@ -264,7 +313,8 @@ mod tests {
         let (done, finished) = tokio::sync::oneshot::channel();
         let mut done = Some(done);
         let counter = runs.clone();
-        supervised("test loop", move || {
+        let (stop, tasks) = (CancellationToken::new(), TaskTracker::new());
+        supervised("test loop", &stop, &tasks, move || {
             let run = counter.fetch_add(1, Ordering::SeqCst) + 1;
             let done = if run == 3 { done.take() } else { None };
             async move {
@@ -278,5 +328,32 @@ mod tests {
         });
         finished.await.expect("the third run happens");
         assert_eq!(runs.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stopped_loop_ends_at_its_next_pause() {
+        let (stop, tasks) = (CancellationToken::new(), TaskTracker::new());
+        let ticks = Arc::new(AtomicU32::new(0));
+        let counter = ticks.clone();
+        supervised("ticking", &stop, &tasks, move || {
+            let counter = counter.clone();
+            async move {
+                loop {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+        stop.cancel();
+        tasks.close();
+        tasks.wait().await;
+        let stopped_at = ticks.load(Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        assert_eq!(
+            ticks.load(Ordering::SeqCst),
+            stopped_at,
+            "no tick after the stop"
+        );
     }
 }

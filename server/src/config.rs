@@ -19,6 +19,8 @@ use leptos::config::LeptosOptions;
 
 use sources::Sources;
 
+use crate::drain::DrainSettings;
+
 /// Demo mode's database when `DATABASE_URL` is not set: a file under `data/`.
 pub const DEMO_DATABASE_URL: &str = "sqlite://data/workshop-key-minter.db?mode=rwc";
 /// Where live mode reads workshop files (`WORKSHOPS_DIR`): the organisation's own.
@@ -52,6 +54,15 @@ pub struct Config {
     /// How long before a workshop's claims open its warm key pool starts filling
     /// (`KEY_POOL_LEAD_MINUTES`, default 30).
     pub key_pool_lead: Duration,
+    /// How a SIGTERM drains (`SHUTDOWN_GRACE_SECS`, default 5; `SHUTDOWN_TIMEOUT_SECS`,
+    /// default 25). See `drain`.
+    pub drain: DrainSettings,
+    /// Where Prometheus metrics are served (`METRICS_ADDR`); none when unset. Never the
+    /// public listener.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Whether start-up runs the migrations (`MIGRATE_ON_START`, default true); false
+    /// for deploys that run `server migrate` as a step of their own.
+    pub migrate_on_start: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -222,6 +233,27 @@ impl Config {
                 "a number of seconds (0 turns it off)",
                 2,
             )?),
+            drain: DrainSettings {
+                grace: Duration::from_secs(parsed(
+                    &sources,
+                    "SHUTDOWN_GRACE_SECS",
+                    "a number of seconds",
+                    5,
+                )?),
+                timeout: Duration::from_secs(parsed(
+                    &sources,
+                    "SHUTDOWN_TIMEOUT_SECS",
+                    "a number of seconds",
+                    25,
+                )?),
+            },
+            metrics_addr: match sources.get("METRICS_ADDR") {
+                None => None,
+                Some(text) => Some(text.parse().map_err(|_| {
+                    ConfigError::Invalid("METRICS_ADDR", "an address like 127.0.0.1:9100", text)
+                })?),
+            },
+            migrate_on_start: parsed(&sources, "MIGRATE_ON_START", "true or false", true)?,
         })
     }
 

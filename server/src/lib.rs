@@ -9,9 +9,12 @@ pub mod check;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo_clock;
+pub mod drain;
 pub mod exports;
-pub mod health;
 pub mod key_file;
+pub mod metrics;
 pub mod middleware;
+pub mod migrate;
 pub mod openrouter_setup;
+pub mod probes;
 pub mod telemetry;

@@ -11,12 +11,16 @@ async fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         None | Some("serve") => serve().await,
         Some("check") => server::check::run(&args[1..]),
+        Some("migrate") => server::migrate::run().await,
         Some("--help" | "-h" | "help") => {
             println!(
                 "usage: server [serve]          run the site (configuration from the environment)"
             );
             println!(
                 "       server check [FOLDER…]  validate the workshop files and templates (default: workshops/)"
+            );
+            println!(
+                "       server migrate          apply the database migrations (DATABASE_URL) and exit"
             );
             ExitCode::SUCCESS
         }

@@ -36,21 +36,33 @@ pub fn init() {
             .with_env_filter(filter)
             .with_current_span(true)
             .with_span_list(true)
+            .with_writer(std::io::stderr)
             .try_init()
     } else {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_target(false)
+            .with_writer(std::io::stderr)
             .try_init()
     };
 }
 
-/// Gives every request an id: 12 random hex digits, unique enough to find one request's
+/// Gives every request an id: the `x-request-id` it came with when that is well formed
+/// (a proxy or load balancer in front names requests, and one id then follows a request
+/// through both logs), else 12 random hex digits, unique enough to find one request's
 /// lines among a day's on any number of instances.
 pub async fn assign_request_id(mut request: Request, next: Next) -> Response {
-    let id: String = (0..6)
-        .map(|_| format!("{:02x}", rand::random::<u8>()))
-        .collect();
+    let id = request
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| is_well_formed_request_id(id))
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            (0..6)
+                .map(|_| format!("{:02x}", rand::random::<u8>()))
+                .collect()
+        });
     request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -59,6 +71,15 @@ pub async fn assign_request_id(mut request: Request, next: Next) -> Response {
             .insert(REQUEST_ID_HEADER.clone(), value);
     }
     response
+}
+
+/// An incoming request id we repeat in logs and answers: 1 to 64 letters, digits, `-`,
+/// `_` or `.` (a UUID, a proxy's hex id) — nothing that could break a log line.
+fn is_well_formed_request_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'))
 }
 
 /// The span of one request (see the module documentation).
@@ -75,4 +96,21 @@ pub fn request_span(request: &Request) -> Span {
         path = request.uri().path(),
         slug = tracing::field::Empty,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_well_formed_request_id;
+
+    #[test]
+    fn only_tidy_request_ids_are_taken_over() {
+        assert!(is_well_formed_request_id(
+            "3f2a9c1e-7b4d-4e21-9a0f-2c6e8d1b5a77"
+        ));
+        assert!(is_well_formed_request_id("req_01.abc"));
+        assert!(!is_well_formed_request_id(""));
+        assert!(!is_well_formed_request_id("a b"));
+        assert!(!is_well_formed_request_id("x\ninjected"));
+        assert!(!is_well_formed_request_id(&"a".repeat(65)));
+    }
 }

@@ -105,8 +105,8 @@ pub async fn sync_usage_now(slug: String) -> Result<SyncNowOutcome, AppError> {
     use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
 
     record_slug(&slug);
-    let (state, _admin, _workshop) = require_admin_of(&slug).await?;
-    admin::sync_usage_now(&state).await
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    admin::sync_usage_now(&state, &workshop).await
 }
 
 /// Disables (`disabled` = `true`) or enables one attendee's key on OpenRouter.

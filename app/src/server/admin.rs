@@ -335,9 +335,16 @@ pub async fn retry_all_unbound(
 /// An organiser's "Sync usage now". Not a probe past the breaker (an account listing is
 /// the heaviest call we make), and not repeated within the cooldown: the answer then
 /// says how old the figures shown are.
-pub async fn sync_usage_now(state: &AppState) -> Result<SyncNowOutcome, AppError> {
+pub async fn sync_usage_now(
+    state: &AppState,
+    workshop: &Workshop,
+) -> Result<SyncNowOutcome, AppError> {
     let now = Utc::now().timestamp();
-    let outcome = state.usage_sync.sync(now, true).await.map_err(sync_error)?;
+    let outcome = state
+        .usage_sync
+        .sync_now_for(&workshop.slug, now)
+        .await
+        .map_err(sync_error)?;
     Ok(match outcome {
         SyncOutcome::Synced(report) => SyncNowOutcome::Synced {
             keys_updated: report.rows_updated as i64,
@@ -573,7 +580,7 @@ pub async fn simulate_activity(state: &AppState, workshop: &Workshop) -> Result<
     }
     state
         .usage_sync
-        .sync_whatever_its_age(Utc::now().timestamp())
+        .sync(Utc::now().timestamp(), true)
         .await
         .map_err(sync_error)?;
     Ok(spent)

@@ -77,7 +77,8 @@ pub struct Database {
 impl Database {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and runs the
     /// migrations for that database.
-    pub async fn connect(url: &str) -> Result<Database, DbError> {
+    /// Connects without touching the schema (`MIGRATE_ON_START=false`).
+    pub async fn connect_without_migrating(url: &str) -> Result<Database, DbError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -111,17 +112,50 @@ impl Database {
             })
             .connect_with(options)
             .await?;
-        let database = Database { pool, backend };
+        Ok(Database { pool, backend })
+    }
+
+    /// Connects and runs the migrations this build knows that are not applied yet.
+    pub async fn connect(url: &str) -> Result<Database, DbError> {
+        let database = Database::connect_without_migrating(url).await?;
         database.migrate().await?;
         Ok(database)
     }
 
-    async fn migrate(&self) -> Result<(), DbError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
-        }
+    /// Runs the migrations not applied yet (`server migrate`, and every start unless
+    /// `MIGRATE_ON_START=false`).
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        self.migrator().run(&self.pool).await?;
         Ok(())
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// How many of this build's migrations the database has not applied (readiness:
+    /// an instance started with `MIGRATE_ON_START=false` before `server migrate` ran).
+    pub async fn pending_migrations(&self) -> Result<usize, DbError> {
+        let applied: Vec<(i64,)> =
+            match sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_all(&self.pool)
+                .await
+            {
+                Ok(applied) => applied,
+                // No bookkeeping table: nothing has been applied.
+                Err(sqlx::Error::Database(_)) => Vec::new(),
+                Err(error) => return Err(error.into()),
+            };
+        let applied: std::collections::HashSet<i64> =
+            applied.into_iter().map(|(version,)| version).collect();
+        Ok(self
+            .migrator()
+            .iter()
+            .filter(|migration| !applied.contains(&migration.version))
+            .count())
     }
 
     pub fn backend(&self) -> Backend {

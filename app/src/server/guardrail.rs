@@ -54,17 +54,18 @@ pub enum EnsureGuardrailError {
 }
 
 /// Returns the id of the workshop's guardrail, creating or updating it when needed.
-/// `now` (UTC seconds) stamps the stored record.
+/// `holder` names this instance in the `guardrail:<slug>` lease; `now` (UTC seconds)
+/// stamps the stored record.
 pub async fn ensure_guardrail(
     database: &Database,
     client: &OpenRouterClient,
     workshop: &Workshop,
+    holder: &str,
     now: i64,
 ) -> Result<String, EnsureGuardrailError> {
     let wanted = settings_for(workshop);
     let wanted_json = canonical_json(&wanted);
     let lease_name = format!("guardrail:{}", workshop.slug);
-    let holder = crate::server::session::new_token();
     let deadline = Instant::now() + WAIT_FOR_HOLDER;
     let mut pause = Duration::from_millis(50);
     loop {
@@ -75,7 +76,7 @@ pub async fn ensure_guardrail(
         }
         let wall = chrono::Utc::now().timestamp();
         let lease = database
-            .take_background_lease(&lease_name, &holder, wall, wall + LEASE.as_secs() as i64)
+            .take_background_lease(&lease_name, holder, wall, wall + LEASE.as_secs() as i64)
             .await?;
         if let Some(lease) = lease {
             return ensure_under_lease(

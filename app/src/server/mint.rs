@@ -35,6 +35,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 pub use binder::{Binder, ASSIGN_BATCH};
@@ -51,6 +53,7 @@ use crate::server::db::{
 };
 use crate::server::email::{mask_email, same_mailbox};
 use crate::server::lease_heartbeat::Heartbeat;
+use crate::server::metrics::{record_claim, ClaimOutcome};
 use crate::server::openrouter::{
     asked_by_a_person, utc_timestamp, CreatedKey, NewKey, OpenRouterClient, RetryPolicy,
     LONGEST_RETRY_WAIT,
@@ -88,6 +91,10 @@ pub struct MintSettings {
     pub sweep_batch: i64,
     pub sweep_concurrency: usize,
     pub pool: PoolSettings,
+    /// This instance's name in the leases the mint takes (each workshop's pool and
+    /// guardrail). The server gives its own, used for every lease it takes, so that a
+    /// draining instance can hand all of them back at once.
+    pub instance: String,
 }
 
 impl Default for MintSettings {
@@ -107,6 +114,7 @@ impl Default for MintSettings {
             sweep_batch: 100,
             sweep_concurrency: 32,
             pool: PoolSettings::default(),
+            instance: format!("minter-{}-{}", std::process::id(), new_lease_token()),
         }
     }
 }
@@ -138,19 +146,26 @@ struct MinterInner {
     pool: pool::PoolMemory,
     /// This process's name in the leases it takes.
     holder: String,
+    /// Detached work — claims, assignments, renames — that a draining server waits for.
+    work: TaskTracker,
+    /// Cancelled when the server drains: background retries stop at their next pause.
+    stopping: CancellationToken,
 }
 
 impl Minter {
     pub fn new(database: Database, client: OpenRouterClient, settings: MintSettings) -> Self {
+        let work = TaskTracker::new();
         let binder = Binder::new(
             client.clone(),
             database.clone(),
             settings.max_assign_in_flight,
+            work.clone(),
         );
         let creates = client
             .max_concurrent_calls()
             .saturating_sub(settings.calls_kept_for_finishing)
             .max(1);
+        let holder = settings.instance.clone();
         Minter {
             inner: Arc::new(MinterInner {
                 orphans: OrphanRemover::new(client.clone()),
@@ -162,7 +177,9 @@ impl Minter {
                 rebinds: Mutex::new(HashSet::new()),
                 create_permits: tokio::sync::Semaphore::new(creates),
                 pool: pool::PoolMemory::default(),
-                holder: format!("minter-{}-{}", std::process::id(), new_lease_token()),
+                holder,
+                work,
+                stopping: CancellationToken::new(),
             }),
         }
     }
@@ -184,7 +201,17 @@ impl Minter {
         now: DateTime<Utc>,
     ) -> Result<Attendance, ClaimError> {
         let minter = self.clone();
-        detached(async move { minter.claim_inline(&workshop, &attendee, now).await }).await
+        let started = Instant::now();
+        let slug = workshop.slug.clone();
+        let claimed = self
+            .detached(async move { minter.claim_inline(&workshop, &attendee, now).await })
+            .await;
+        let outcome = match &claimed {
+            Ok((_, outcome)) => *outcome,
+            Err(error) => error.outcome(),
+        };
+        record_claim(&slug, outcome, started.elapsed());
+        claimed.map(|(row, _)| row)
     }
 
     #[tracing::instrument(name = "claim", skip_all, fields(slug = %workshop.slug))]
@@ -193,7 +220,7 @@ impl Minter {
         workshop: &Arc<Workshop>,
         attendee: &Attendee,
         now: DateTime<Utc>,
-    ) -> Result<Attendance, ClaimError> {
+    ) -> Result<(Attendance, ClaimOutcome), ClaimError> {
         let database = &self.inner.database;
         if let Err(refusal) = check_claim_allowed(workshop, attendee, now) {
             // Someone who has their key keeps getting it after the window closes.
@@ -201,7 +228,9 @@ impl Minter {
                 .find_attendance(&attendee.user_id, &workshop.slug)
                 .await?
             {
-                Some(row) if row.status() != ClaimStatus::Reserved => Ok(row),
+                Some(row) if row.status() != ClaimStatus::Reserved => {
+                    Ok((row, ClaimOutcome::Existing))
+                }
                 _ => Err(refusal),
             };
         }
@@ -218,7 +247,7 @@ impl Minter {
             take_from_pool: !workshop.key_pool.is_off(),
             now: now.timestamp(),
         };
-        let row = match database
+        let (row, found) = match database
             .reserve_claim(&reservation)
             .instrument(tracing::debug_span!("reserve"))
             .await?
@@ -228,11 +257,16 @@ impl Minter {
                     // A pool key: the claim is done; its name follows in the background.
                     self.rename_soon();
                 }
-                row
+                let outcome = if row.pool_key_name.is_some() {
+                    ClaimOutcome::Pool
+                } else {
+                    ClaimOutcome::Minted
+                };
+                (row, outcome)
             }
             ReserveOutcome::Existing(row) => {
                 self.check_same_person(&row, attendee).await?;
-                row
+                (row, ClaimOutcome::Existing)
             }
             ReserveOutcome::AttendeesFull => {
                 return Err(ClaimError::AttendeesFull(
@@ -242,17 +276,18 @@ impl Minter {
             ReserveOutcome::BudgetExhausted => return Err(ClaimError::BudgetExhausted),
         };
         match row.status() {
-            ClaimStatus::Bound => Ok(row),
+            ClaimStatus::Bound => Ok((row, found)),
             ClaimStatus::Minted => {
                 // The attendee has a working key; binding it is retried in the background.
                 self.schedule_rebind(workshop.clone());
-                Ok(row)
+                Ok((row, found))
             }
             ClaimStatus::Reserved => {
                 if let Some(retry_in) = self.kept_place_wait(&row) {
                     return Err(ClaimError::PlaceKept { retry_in });
                 }
-                self.mint(workshop, row, now, true).await
+                let row = self.mint(workshop, row, now, true).await?;
+                Ok((row, ClaimOutcome::Minted))
             }
         }
     }
@@ -304,7 +339,7 @@ impl Minter {
         now: DateTime<Utc>,
     ) -> Result<Attendance, ClaimError> {
         let minter = self.clone();
-        detached(asked_by_a_person(async move {
+        self.detached(asked_by_a_person(async move {
             match row.status() {
                 ClaimStatus::Bound => Ok(row),
                 ClaimStatus::Reserved => minter.mint(&workshop, row, now, true).await,
@@ -544,15 +579,12 @@ impl Minter {
     /// row's name is removed, in the background.
     fn remove_late_duplicates(&self, name: String, kept_hash: String) {
         let (orphans, wait) = (self.inner.orphans.clone(), self.inner.client.timeout() * 2);
-        tokio::spawn(
-            async move {
-                tokio::time::sleep(wait).await;
-                if let Err(error) = orphans.remove_keys_named_except(&name, &kept_hash).await {
-                    tracing::warn!(%error, "could not check for a late duplicate key");
-                }
+        self.spawn_tracked(async move {
+            tokio::time::sleep(wait).await;
+            if let Err(error) = orphans.remove_keys_named_except(&name, &kept_hash).await {
+                tracing::warn!(%error, "could not check for a late duplicate key");
             }
-            .instrument(tracing::Span::current()),
-        );
+        });
     }
 
     /// Another request holds the lease: wait until it stores the key, or take over if it
@@ -599,6 +631,7 @@ impl Minter {
                 &inner.client,
                 inner.settings.retry,
                 workshop,
+                &inner.holder,
                 now.timestamp(),
             )
             .await
@@ -623,7 +656,12 @@ impl Minter {
                 let settings = &minter.inner.settings;
                 let mut delay = settings.rebind_first_delay;
                 for _ in 0..settings.rebind_attempts {
-                    tokio::time::sleep(delay).await;
+                    // A draining server stops retrying: the keys stay unbound in the
+                    // database, where the next start (or another instance) finds them.
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = minter.stopping().cancelled() => break,
+                    }
                     match minter.bind_unbound(&workshop, Utc::now()).await {
                         Ok(report) if report.still_unbound == 0 => break,
                         Ok(_) => {}
@@ -642,6 +680,52 @@ impl Minter {
         );
     }
 
+    /// Runs `work` in a task of its own and waits for it: a request that goes away stops
+    /// waiting, but never stops the work between creating and storing a key — and a
+    /// draining server waits for it ([`Minter::drain`]).
+    async fn detached<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, ClaimError>> + Send + 'static,
+    ) -> Result<T, ClaimError> {
+        self.spawn_tracked(work)
+            .await
+            .unwrap_or_else(|error| Err(ClaimError::Crashed(error.to_string())))
+    }
+
+    /// Spawns detached work the server waits for when it drains. The task keeps the
+    /// caller's span, so its lines carry the request id and slug.
+    pub(crate) fn spawn_tracked<F>(&self, work: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner
+            .work
+            .spawn(work.instrument(tracing::Span::current()))
+    }
+
+    /// Cancelled once the server drains: background retries stop at their next pause.
+    pub(crate) fn stopping(&self) -> &CancellationToken {
+        &self.inner.stopping
+    }
+
+    /// Shutting down: background retries stop, and this waits up to `timeout` for the
+    /// detached work under way (claims, assignments, renames). `false` if some did not
+    /// finish in time; what it leaves (a reserved row, a minted unbound key, a pool key
+    /// with its pool name) is finished by the next start or another instance.
+    pub async fn drain(&self, timeout: Duration) -> bool {
+        self.inner.stopping.cancel();
+        self.inner.work.close();
+        tokio::time::timeout(timeout, self.inner.work.wait())
+            .await
+            .is_ok()
+    }
+
+    /// This instance's name in the leases the mint takes.
+    pub fn holder(&self) -> &str {
+        &self.inner.holder
+    }
+
     async fn reload(&self, row: &Attendance) -> Result<Attendance, ClaimError> {
         self.inner
             .database
@@ -649,17 +733,6 @@ impl Minter {
             .await?
             .ok_or(ClaimError::NothingToFinish)
     }
-}
-
-/// Runs `work` in a task of its own and waits for it: a request that goes away stops
-/// waiting, but never stops the work between creating and storing a key.
-async fn detached<T: Send + 'static>(
-    work: impl std::future::Future<Output = Result<T, ClaimError>> + Send + 'static,
-) -> Result<T, ClaimError> {
-    // The task keeps the request's span, so its lines carry the request id and slug.
-    tokio::spawn(work.instrument(tracing::Span::current()))
-        .await
-        .unwrap_or_else(|error| Err(ClaimError::Crashed(error.to_string())))
 }
 
 /// The OpenRouter name of an attendee's key: `workshop-<slug>-<16 hex>`, derived from the

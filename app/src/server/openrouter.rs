@@ -19,6 +19,7 @@ use reqwest::{header::RETRY_AFTER, Method, StatusCode};
 use serde::{de::DeserializeOwned, Serialize};
 use tokio::sync::Semaphore;
 
+use crate::server::metrics;
 use crate::server::secret::Secret;
 
 pub use breaker::BreakerSettings;
@@ -370,7 +371,16 @@ impl OpenRouterClient {
                 .check_for(asked)
                 .map_err(|retry_in| OpenRouterError::Unavailable { retry_in })
         };
-        breaker_allows()?;
+        let route = format!(
+            "{method_name} {}",
+            crate::server::metrics::openrouter_route_template(path)
+        );
+        let started = std::time::Instant::now();
+        let refused = |error: OpenRouterError| {
+            metrics::record_openrouter_call(&route, "refused", started.elapsed());
+            error
+        };
+        breaker_allows().map_err(refused)?;
         // The permit is held for the whole round trip, so the bound is on calls in flight.
         let _permit = self
             .permits
@@ -382,9 +392,18 @@ impl OpenRouterClient {
                 message: "the client is shutting down".into(),
             })?;
         // The breaker may have opened while this call waited for a slot.
-        breaker_allows()?;
-        let started = std::time::Instant::now();
+        breaker_allows().map_err(refused)?;
+        let sent = std::time::Instant::now();
         let result = self.send::<B, T>(method, path, query, body).await;
+        let status = match &result {
+            Ok(_) => "2xx".to_string(),
+            Err(OpenRouterError::Api { status, .. }) => status.to_string(),
+            Err(OpenRouterError::Timeout { .. }) => "timeout".into(),
+            Err(OpenRouterError::Transport { .. }) => "transport".into(),
+            Err(OpenRouterError::Decode { .. }) => "decode".into(),
+            Err(OpenRouterError::Unavailable { .. }) => "refused".into(),
+        };
+        metrics::record_openrouter_call(&route, &status, sent.elapsed());
         match &result {
             Err(error) if error.is_outage() => self.breaker.record_failure(),
             Err(OpenRouterError::Api {
@@ -395,7 +414,7 @@ impl OpenRouterClient {
             _ => self.breaker.record_success(),
         }
         tracing::debug!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
+            elapsed_ms = sent.elapsed().as_millis() as u64,
             ok = result.is_ok(),
             "OpenRouter call"
         );

@@ -4,10 +4,11 @@
 //!
 //! Runs on a timer inside the server while a workshop is live, when a stale page is
 //! viewed, and on an admin's "sync now". Only one instance syncs at a time: the sync
-//! holds the `usage-sync` background lease in the database. "Sync now" is not repeated
-//! within [`SYNC_NOW_COOLDOWN`] of the last sync; automatic syncs back off after
-//! failures; and no sync calls OpenRouter while it holds us back.
+//! holds the `usage-sync` background lease in the database. A workshop's "Sync now" is
+//! not repeated within [`SYNC_NOW_COOLDOWN`]; automatic syncs back off after failures;
+//! and no sync calls OpenRouter while it holds us back.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -50,8 +51,8 @@ pub enum SyncOutcome {
     },
 }
 
-/// However an organiser insists, a sync younger than this is not repeated: twenty clicks
-/// on "Sync usage now" are one listing of the account, not twenty.
+/// However a workshop's organisers insist, their "Sync usage now" is not repeated within
+/// this: twenty clicks are one listing of the account, not twenty.
 pub const SYNC_NOW_COOLDOWN: Duration = Duration::from_secs(10);
 
 /// After a failed sync, automatic ones (the timer, page views) wait this long, doubling
@@ -123,6 +124,9 @@ pub struct UsageSyncer {
     /// The timer's period; a sync younger than this is fresh.
     pub interval: Duration,
     failures: Arc<Mutex<Failures>>,
+    /// When each workshop's organisers last had a sync done (this process's memory:
+    /// the cooldown only has to stop one person's clicks).
+    organiser_syncs: Arc<Mutex<HashMap<String, i64>>>,
 }
 
 impl UsageSyncer {
@@ -138,28 +142,35 @@ impl UsageSyncer {
             holder,
             interval,
             failures: Arc::default(),
+            organiser_syncs: Arc::default(),
         }
     }
 
-    /// Syncs unless another sync is running, or the last one is fresh: younger than
-    /// the interval, or (`force`: an organiser's "sync now") than [`SYNC_NOW_COOLDOWN`].
-    /// Automatic syncs also wait after failures; nothing syncs while OpenRouter holds us
+    /// Syncs unless another sync is running; unless `force`d, also not when the last
+    /// one (by any instance) is younger than the interval, nor while failed syncs are
+    /// backing off (the timer, page views). Nothing calls OpenRouter while it holds us
     /// back (an outage, a 429's `Retry-After`).
     pub async fn sync(&self, now: i64, force: bool) -> Result<SyncOutcome, SyncError> {
-        let young_enough = if force {
-            SYNC_NOW_COOLDOWN
-        } else {
-            self.interval
-        };
+        let young_enough = if force { Duration::ZERO } else { self.interval };
         self.sync_unless_younger_than(now, young_enough, !force)
             .await
     }
 
-    /// Syncs unless another sync is running: demo mode's simulated spending, whose
-    /// figures must show at once.
-    pub async fn sync_whatever_its_age(&self, now: i64) -> Result<SyncOutcome, SyncError> {
-        self.sync_unless_younger_than(now, Duration::ZERO, false)
-            .await
+    /// An organiser's "Sync usage now" for workshop `slug`: a sync, unless this
+    /// workshop's organisers asked for one less than [`SYNC_NOW_COOLDOWN`] ago — then
+    /// that one's time, and its figures stand. Twenty clicks are one listing.
+    pub async fn sync_now_for(&self, slug: &str, now: i64) -> Result<SyncOutcome, SyncError> {
+        let cooldown = SYNC_NOW_COOLDOWN.as_secs() as i64;
+        if let Some(&synced_at) = self.organiser_syncs().get(slug) {
+            if (0..cooldown).contains(&(now - synced_at)) {
+                return Ok(SyncOutcome::Fresh { synced_at });
+            }
+        }
+        let outcome = self.sync(now, true).await?;
+        if matches!(outcome, SyncOutcome::Synced(_)) {
+            self.organiser_syncs().insert(slug.to_string(), now);
+        }
+        Ok(outcome)
     }
 
     #[tracing::instrument(name = "usage_sync", skip_all, fields(young_enough = young_enough.as_secs()))]
@@ -208,6 +219,12 @@ impl UsageSyncer {
             }
         }
         Ok(SyncOutcome::Synced(result?))
+    }
+
+    fn organiser_syncs(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+        self.organiser_syncs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn failures(&self) -> std::sync::MutexGuard<'_, Failures> {

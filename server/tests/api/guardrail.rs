@@ -51,10 +51,10 @@ async fn created_once_then_reused_then_updated(url: String) {
     let sim = running.simulator();
     let file = workshop("openai/gpt-5-nano");
 
-    let id = ensure_guardrail(&database, &client, &file, 1)
+    let id = ensure_guardrail(&database, &client, &file, "instance-a", 1)
         .await
         .unwrap();
-    let again = ensure_guardrail(&database, &client, &file, 2)
+    let again = ensure_guardrail(&database, &client, &file, "instance-a", 2)
         .await
         .unwrap();
     assert_eq!(id, again);
@@ -70,7 +70,7 @@ async fn created_once_then_reused_then_updated(url: String) {
 
     let changed = workshop("openai/gpt-5-nano, openai/gpt-5-mini");
     assert_eq!(
-        ensure_guardrail(&database, &client, &changed, 3)
+        ensure_guardrail(&database, &client, &changed, "instance-a", 3)
             .await
             .unwrap(),
         id
@@ -78,7 +78,7 @@ async fn created_once_then_reused_then_updated(url: String) {
     assert_eq!(sim.call_count("PATCH /guardrails/{id}"), 1);
     let [updated] = workshop_guardrails(sim).try_into().unwrap();
     assert_eq!(updated.allowed_models.map(|models| models.len()), Some(2));
-    ensure_guardrail(&database, &client, &changed, 4)
+    ensure_guardrail(&database, &client, &changed, "instance-a", 4)
         .await
         .unwrap();
     assert_eq!(
@@ -101,8 +101,10 @@ async fn two_instances_racing_make_one_guardrail(url: String) {
     let racers: Vec<_> = (0..10)
         .map(|n| {
             let (database, client, file) = (instances[n % 2].clone(), client.clone(), file.clone());
+            // Two instances (connection pools), each with its own holder name.
+            let holder = format!("instance-{}", n % 2);
             tokio::spawn(async move {
-                ensure_guardrail(&database, &client, &file, 1)
+                ensure_guardrail(&database, &client, &file, &holder, 1)
                     .await
                     .unwrap()
             })
@@ -130,7 +132,7 @@ async fn a_guardrail_whose_id_was_never_stored_is_adopted(url: String) {
     stale.allowed_models = vec!["openai/gpt-4o-mini".into()];
     let orphan = client.create_guardrail(&stale).await.unwrap();
 
-    let id = ensure_guardrail(&database, &client, &file, 1)
+    let id = ensure_guardrail(&database, &client, &file, "instance-a", 1)
         .await
         .unwrap();
     assert_eq!(id, orphan.id);

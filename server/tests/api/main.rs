@@ -18,6 +18,7 @@ mod leptos_toml;
 mod live_mode;
 mod mint;
 mod openrouter_client;
+mod operations;
 mod outage;
 mod pool;
 mod security;

@@ -63,7 +63,9 @@ pub struct TestApp {
     /// Demo mode's in-process OpenRouter simulator, to inspect and disturb.
     pub demo_simulator: Option<openrouter_sim::Simulator>,
     demo_simulator_url: Option<String>,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    /// Prometheus metrics (`/metrics` on their own listener), when asked for.
+    pub metrics_url: Option<String>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
 }
 
@@ -74,6 +76,8 @@ pub struct TestAppBuilder {
     database_url: Option<String>,
     openrouter_timeout: std::time::Duration,
     openrouter_breaker: std::time::Duration,
+    metrics_addr: Option<std::net::SocketAddr>,
+    drain: server::drain::DrainSettings,
 }
 
 /// Live-mode settings with no sign-in provider; tests add the one they exercise.
@@ -104,6 +108,12 @@ impl TestAppBuilder {
             database_url: None,
             openrouter_timeout: std::time::Duration::from_secs(5),
             openrouter_breaker: std::time::Duration::from_secs(2),
+            metrics_addr: None,
+            // Tests stop their servers by dropping them: no grace period to wait out.
+            drain: server::drain::DrainSettings {
+                grace: std::time::Duration::ZERO,
+                timeout: std::time::Duration::from_secs(5),
+            },
         }
     }
 
@@ -126,6 +136,18 @@ impl TestAppBuilder {
     /// A real deployment's mode: providers instead of demo sign-in.
     pub fn live(mut self, settings: LiveSettings) -> Self {
         self.mode = Mode::Live(Box::new(settings));
+        self
+    }
+
+    /// Serves Prometheus metrics on a listener of its own (`METRICS_ADDR`).
+    pub fn metrics_addr(mut self, addr: std::net::SocketAddr) -> Self {
+        self.metrics_addr = Some(addr);
+        self
+    }
+
+    /// How the server drains when the test stops it ([`TestApp::stop`]).
+    pub fn drain(mut self, settings: server::drain::DrainSettings) -> Self {
+        self.drain = settings;
         self
     }
 
@@ -184,6 +206,9 @@ impl TestAppBuilder {
             openrouter_timeout: self.openrouter_timeout,
             openrouter_breaker: self.openrouter_breaker,
             key_pool_lead: std::time::Duration::from_secs(30 * 60),
+            drain: self.drain,
+            metrics_addr: self.metrics_addr,
+            migrate_on_start: true,
         }
     }
 
@@ -207,6 +232,9 @@ impl TestAppBuilder {
         let base_url = format!("http://{}", application.address());
         let demo_simulator = application.demo_simulator().cloned();
         let demo_simulator_url = application.demo_simulator_url();
+        let metrics_url = application
+            .metrics_address()
+            .map(|address| format!("http://{address}/metrics"));
         // Stopped when the TestApp is dropped (the sender goes with it), never by a signal.
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(application.run_until(async move {
@@ -223,13 +251,29 @@ impl TestAppBuilder {
             database_url,
             demo_simulator,
             demo_simulator_url,
-            _stop: stop,
+            metrics_url,
+            stop: Some(stop),
             _dir: self.dir,
         }
     }
 }
 
 impl TestApp {
+    /// Tells the server to stop, as SIGTERM would: it drains (see `server::drain`).
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// The metrics as Prometheus text.
+    pub async fn scrape(&self) -> String {
+        let url = self.metrics_url.as_ref().expect("metrics were asked for");
+        let response = self.client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base_url))

@@ -135,21 +135,29 @@ on_both_databases!(
             SyncOutcome::Fresh { synced_at: 1_002 }
         );
         assert_eq!(rig.sim().call_count("GET /keys"), lists);
-        // ...but an admin's "sync now" runs, unless a sync ended moments ago: twenty
-        // clicks within the cooldown are one listing.
+        // ...but an organiser's "sync now" runs; twenty more clicks within the cooldown
+        // are answered with its time, without another listing.
         assert!(matches!(
-            second.sync(1_031, true).await.unwrap(),
+            second.sync_now_for("agents", 1_031).await.unwrap(),
             SyncOutcome::Synced(_)
         ));
         let lists = rig.sim().call_count("GET /keys");
         for click in 0..20 {
             assert_eq!(
-                first.sync(1_032 + click / 4, true).await.unwrap(),
+                second
+                    .sync_now_for("agents", 1_032 + click / 4)
+                    .await
+                    .unwrap(),
                 SyncOutcome::Fresh { synced_at: 1_031 },
                 "click {click}"
             );
         }
         assert_eq!(rig.sim().call_count("GET /keys"), lists);
+        // Another workshop's organisers have a cooldown of their own.
+        assert!(matches!(
+            second.sync_now_for("other", 1_033).await.unwrap(),
+            SyncOutcome::Synced(_)
+        ));
         // And after the interval, the timer syncs again.
         assert!(matches!(
             first.sync(1_100, false).await.unwrap(),

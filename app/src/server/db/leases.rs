@@ -80,4 +80,37 @@ impl Database {
         .await?;
         Ok(())
     }
+
+    /// Hands back every background lease `holder` holds (a draining instance): another
+    /// instance takes each job at its next tick instead of when the lease runs out.
+    /// Returns how many were held.
+    pub async fn release_background_leases(&self, holder: &str, now: i64) -> Result<u64, DbError> {
+        let released = sqlx::query(
+            "UPDATE background_leases SET held_until = $2 WHERE holder = $1 AND held_until > $2",
+        )
+        .bind(holder)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(released.rows_affected())
+    }
+
+    /// The background leases `holder` took last, by name, and whether it still holds
+    /// each at `now` (for metrics).
+    pub async fn background_leases_of(
+        &self,
+        holder: &str,
+        now: i64,
+    ) -> Result<Vec<(String, bool)>, DbError> {
+        let leases: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT name, held_until FROM background_leases WHERE holder = $1 ORDER BY name",
+        )
+        .bind(holder)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(leases
+            .into_iter()
+            .map(|(name, until)| (name, until > now))
+            .collect())
+    }
 }

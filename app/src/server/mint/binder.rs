@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::oneshot;
+use tokio_util::task::TaskTracker;
 
 use crate::server::db::Database;
 use crate::server::openrouter::{OpenRouterClient, OpenRouterError};
@@ -30,6 +31,8 @@ struct BinderInner {
     database: Database,
     max_in_flight: usize,
     queues: Mutex<HashMap<String, Queue>>,
+    /// The mint's tracker of detached work.
+    work: TaskTracker,
 }
 
 #[derive(Default)]
@@ -44,13 +47,19 @@ struct Waiter {
 }
 
 impl Binder {
-    pub fn new(client: OpenRouterClient, database: Database, max_in_flight: usize) -> Self {
+    pub fn new(
+        client: OpenRouterClient,
+        database: Database,
+        max_in_flight: usize,
+        work: TaskTracker,
+    ) -> Self {
         Binder {
             inner: Arc::new(BinderInner {
                 client,
                 database,
                 max_in_flight: max_in_flight.max(1),
                 queues: Mutex::new(HashMap::new()),
+                work,
             }),
         }
     }
@@ -81,7 +90,10 @@ impl Binder {
             }
         };
         if let Some(batch) = batch {
-            tokio::spawn(self.inner.clone().flush(guardrail_id.to_string(), batch));
+            // Tracked: a draining server finishes assignments under way.
+            self.inner
+                .work
+                .spawn(self.inner.clone().flush(guardrail_id.to_string(), batch));
         }
         outcome.await.unwrap_or_else(|_| {
             Err(OpenRouterError::Transport {

@@ -5,6 +5,7 @@ use crate::model::provider_display_name;
 use crate::server::db::DbError;
 use crate::server::email::mask_email;
 use crate::server::guardrail::EnsureGuardrailError;
+use crate::server::metrics::ClaimOutcome;
 use crate::server::openrouter::OpenRouterError;
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,25 @@ impl From<EnsureGuardrailError> for ClaimError {
 }
 
 impl ClaimError {
+    /// How this claim counts in `wkm_claims_total`.
+    pub fn outcome(&self) -> ClaimOutcome {
+        match self {
+            ClaimError::NotOpenYet { .. }
+            | ClaimError::Closed { .. }
+            | ClaimError::DomainNotAllowed { .. }
+            | ClaimError::AttendeesFull(_)
+            | ClaimError::BudgetExhausted
+            | ClaimError::MailboxTaken { .. } => ClaimOutcome::Refused,
+            ClaimError::PlaceKept { .. }
+            | ClaimError::StillMinting
+            | ClaimError::GuardrailBusy
+            | ClaimError::OpenRouter(_) => ClaimOutcome::Kept,
+            ClaimError::NothingToFinish | ClaimError::Crashed(_) | ClaimError::Database(_) => {
+                ClaimOutcome::Failed
+            }
+        }
+    }
+
     /// The attendee-facing error. Internal causes are logged here, never sent.
     pub fn into_app_error(self, workshop_title: &str) -> AppError {
         match self {

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use crate::server::db::Database;
 use crate::server::guardrail::{ensure_guardrail, EnsureGuardrailError};
-use crate::server::openrouter::{OpenRouterClient, OpenRouterError, RetryPolicy};
+use crate::server::openrouter::{
+    OpenRouterClient, OpenRouterError, RetryPolicy, LONGEST_RETRY_WAIT,
+};
 use crate::server::registry::Workshop;
 
 use super::ClaimError;
@@ -51,6 +53,7 @@ impl GuardrailCache {
         client: &OpenRouterClient,
         retry: RetryPolicy,
         workshop: &Workshop,
+        holder: &str,
         now: i64,
     ) -> Result<String, ClaimError> {
         if let Some(id) = self.known(&workshop.slug) {
@@ -75,14 +78,22 @@ impl GuardrailCache {
                 }));
             }
         }
-        let ensured = match ensure_guardrail(database, client, workshop, now).await {
+        let ensured = match ensure_guardrail(database, client, workshop, holder, now).await {
             // Once more after a failure that may pass or may have created it (then it is
-            // adopted by name).
+            // adopted by name) — unless that means waiting longer than a request should
+            // (a 429's Retry-After): then the caller is told at once.
             Err(EnsureGuardrailError::OpenRouter(error))
                 if error.is_transient() || error.outcome_unknown() =>
             {
-                tokio::time::sleep(retry.delay(1, error.retry_after())).await;
-                ensure_guardrail(database, client, workshop, now).await
+                let wait = retry
+                    .delay(1, error.retry_after())
+                    .max(client.unavailable_for().unwrap_or_default());
+                if wait > LONGEST_RETRY_WAIT {
+                    Err(EnsureGuardrailError::OpenRouter(error))
+                } else {
+                    tokio::time::sleep(wait).await;
+                    ensure_guardrail(database, client, workshop, holder, now).await
+                }
             }
             other => other,
         };

@@ -1,11 +1,16 @@
 //! The workshop file's `key_pool` field and the rule that turns it into how many ready
 //! keys the warm pool keeps (see `server::mint::pool`).
 //!
-//! - `auto` (the default): min(remaining places, max(10, 20 % of the workshop's places)),
-//!   where the workshop's places are `max_attendees` or, when the budget allows fewer
-//!   (or there is no `max_attendees`), `limit_usd / key_limit_usd`. A room of 150 keeps
-//!   30 keys ready: enough for the first rush of a minute, refilled as they go.
-//! - a number: that many, never more than the places that remain.
+//! - `auto` (the default): min(remaining places, max(10, 20 % of the workshop's places),
+//!   100), where the workshop's places are `max_attendees` or, when the budget allows
+//!   fewer (or there is no `max_attendees`), `limit_usd / key_limit_usd`. A room of 150
+//!   keeps 30 keys ready: enough for the first rush of a minute, refilled as they go.
+//!   Never more than [`AUTO_MAXIMUM`]: a $10,000 cap with $1 keys and no `max_attendees`
+//!   would otherwise pre-mint 2,000 keys. 100 ready keys answer a room arriving at 20
+//!   claims a second for five seconds before the first refill (a quarter gone) starts,
+//!   and the benchmark's 500-attendee burst at 0 ms refills faster than it drains.
+//! - a number: that many (written out, it may exceed 100), never more than the places
+//!   that remain.
 //! - `0`: no pool; every claim mints its key directly (the behaviour before the pool).
 //!
 //! "Remaining places" shrink with every claim, so the pool never holds a key that could
@@ -22,6 +27,8 @@ pub const MAX_POOL: i64 = 5_000;
 const AUTO_MINIMUM: i64 = 10;
 /// Share of the workshop's places kept ready under `auto`, in percent.
 const AUTO_PERCENT: i64 = 20;
+/// Pool keys kept at most, under `auto`; a larger pool must be written as a number.
+pub const AUTO_MAXIMUM: i64 = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyPoolSize {
@@ -101,7 +108,9 @@ pub fn pool_target(inputs: PoolInputs) -> i64 {
         })
         .max(0);
     let wanted = match inputs.size {
-        KeyPoolSize::Auto => AUTO_MINIMUM.max((places * AUTO_PERCENT + 99) / 100),
+        KeyPoolSize::Auto => AUTO_MINIMUM
+            .max((places * AUTO_PERCENT + 99) / 100)
+            .min(AUTO_MAXIMUM),
         KeyPoolSize::Fixed(n) => n,
     };
     wanted.min(remaining).clamp(0, MAX_POOL)
@@ -132,6 +141,16 @@ mod tests {
         assert_eq!(pool_target(inputs(KeyPoolSize::Auto, None, 1_000)), 100);
         // The budget allows fewer places than max_attendees: the budget's.
         assert_eq!(pool_target(inputs(KeyPoolSize::Auto, Some(1_000), 200)), 20);
+    }
+
+    #[test]
+    fn auto_keeps_at_most_a_hundred_and_a_written_number_may_be_more() {
+        // $10,000 cap, $1 keys, no max_attendees: 10,000 places, 20 % would be 2,000.
+        let mut big = inputs(KeyPoolSize::Auto, None, 10_000);
+        big.key_limit_micros = 1_000_000;
+        assert_eq!(pool_target(big), AUTO_MAXIMUM);
+        big.size = KeyPoolSize::Fixed(400);
+        assert_eq!(pool_target(big), 400);
     }
 
     #[test]

@@ -14,6 +14,8 @@ use tokio::process::{Child, Command};
 pub struct ServerProcess {
     child: Child,
     pub base_url: String,
+    /// Its stderr, line by line, when started with [`ServerSetup::capture_logs`].
+    pub logs: Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
 }
 
 /// What every start of the server shares: its folders, database and OpenRouter.
@@ -22,6 +24,10 @@ pub struct ServerSetup {
     pub database_url: String,
     pub openrouter_base_url: String,
     pub management_key: String,
+    /// More variables for every start (`SHUTDOWN_GRACE_SECS`, `LOG_FORMAT`, …).
+    pub extra_env: Vec<(String, String)>,
+    /// Keep stderr for the test to read instead of passing it through.
+    pub capture_logs: bool,
 }
 
 impl ServerSetup {
@@ -43,7 +49,21 @@ impl ServerSetup {
             database_url: database_url.to_string(),
             openrouter_base_url: openrouter_base_url.to_string(),
             management_key: management_key.to_string(),
+            extra_env: Vec::new(),
+            capture_logs: false,
         }
+    }
+
+    /// Starts the server binary expecting it to refuse to start; returns its stderr.
+    pub async fn start_expecting_refusal(&self) -> String {
+        let mut command = self.command(0);
+        command.stderr(Stdio::piped());
+        let output = tokio::time::timeout(Duration::from_secs(30), command.output())
+            .await
+            .expect("the refusal comes quickly")
+            .unwrap();
+        assert!(!output.status.success(), "the server started");
+        String::from_utf8_lossy(&output.stderr).into_owned()
     }
 
     /// Starts the server binary on a free port and waits until `/healthz` answers.
@@ -54,7 +74,38 @@ impl ServerSetup {
             .unwrap()
             .port();
         let base_url = format!("http://127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        let mut command = self.command(port);
+        command.stderr(if self.capture_logs {
+            Stdio::piped()
+        } else {
+            Stdio::inherit()
+        });
+        let mut child = command.spawn().expect("the server binary starts");
+        let logs = child.stderr.take().map(|stderr| {
+            let (lines, logs) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(async move {
+                use tokio::io::AsyncBufReadExt;
+                let mut reader = tokio::io::BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = reader.next_line().await {
+                    let _ = lines.send(line);
+                }
+            });
+            logs
+        });
+        let mut process = ServerProcess {
+            child,
+            base_url,
+            logs,
+        };
+        process.wait_until_healthy(Duration::from_secs(30)).await;
+        process
+    }
+
+    /// The server binary's command line for `port`, with this setup's variables.
+    fn command(&self, port: u16) -> Command {
+        let base_url = format!("http://127.0.0.1:{port}");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+        command
             .current_dir(&self.dir)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -72,14 +123,10 @@ impl ServerSetup {
             .env("GITHUB_OAUTH_URL", "http://127.0.0.1:9")
             .env("GITHUB_API_URL", "http://127.0.0.1:9")
             .env("RUST_LOG", "warn")
+            .envs(self.extra_env.iter().map(|(name, value)| (name, value)))
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the server binary starts");
-        let mut process = ServerProcess { child, base_url };
-        process.wait_until_healthy(Duration::from_secs(30)).await;
-        process
+            .kill_on_drop(true);
+        command
     }
 }
 
@@ -106,6 +153,28 @@ impl ServerProcess {
             // A poll interval while the process starts, not a synchronisation.
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the server is running")
+    }
+
+    /// SIGTERM, as systemd or Kubernetes stop a service: the server drains.
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("the server is running");
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM {pid}");
+    }
+
+    /// Waits for the process to end (fails after `within`); its exit status.
+    pub async fn wait_for_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+        tokio::time::timeout(within, self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("the server did not exit within {within:?}"))
+            .unwrap()
     }
 
     /// SIGKILL: no shutdown handler runs, nothing is flushed, nothing is handed back.

@@ -43,7 +43,8 @@ impl Minter {
             return;
         }
         let minter = self.clone();
-        tokio::spawn(
+        // Tracked: a draining server lets renames under way finish.
+        self.spawn_tracked(
             async move { minter.run_renamer().await }.instrument(tracing::info_span!("rename")),
         );
     }
@@ -66,7 +67,12 @@ impl Minter {
                             break;
                         }
                         flags.wanted.store(true, Ordering::SeqCst);
-                        tokio::time::sleep(delay).await;
+                        // Draining: the renames left are the next start's (their keys
+                        // keep their pool names in the database until then).
+                        tokio::select! {
+                            _ = tokio::time::sleep(delay) => {}
+                            _ = self.stopping().cancelled() => break,
+                        }
                         delay = (delay * 2).min(settings.rename_max_delay);
                     }
                 }
