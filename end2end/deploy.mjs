@@ -128,6 +128,10 @@ before(async () => {
   const credentials = join(work, 'credentials');
   mkdirSync(credentials);
   writeFileSync(join(credentials, 'OPENROUTER_MANAGEMENT_KEY'), `${MANAGEMENT_KEY}\n`, { mode: 0o600 });
+  // The key ring, made the way the README says: `./server new-key`.
+  const keyRing = run('./server', ['new-key', 'deploy1'], { cwd: site });
+  assert.equal(keyRing.status, 0, keyRing.stderr);
+  writeFileSync(join(credentials, 'KEY_ENCRYPTION_KEYS'), keyRing.stdout, { mode: 0o600 });
   writeFileSync(join(work, 'google-secret'), 'wkm-e2e-secret-not-real\n', { mode: 0o600 });
   const server = spawn('./server', [], {
     cwd: site,
@@ -209,7 +213,7 @@ test('the dist binary carries nothing of the demo', () => {
 test('dist/server with nothing set refuses to start and names what is missing; demo mode is not in it', () => {
   const bare = run('./server', [], { cwd: site, env: { PATH: process.env.PATH } });
   assert.equal(bare.status, 2, bare.stderr);
-  for (const name of ['OPENROUTER_MANAGEMENT_KEY', 'DEMO_MODE', 'PUBLIC_URL', 'DATABASE_URL', 'make run']) {
+  for (const name of ['OPENROUTER_MANAGEMENT_KEY', 'DEMO_MODE', 'PUBLIC_URL', 'DATABASE_URL', 'KEY_ENCRYPTION_KEYS', 'make run']) {
     assert.ok(bare.stderr.includes(name), `${name} not named: ${bare.stderr}`);
   }
   const demo = run('./server', [], { cwd: site, env: { PATH: process.env.PATH, DEMO_MODE: 'true' } });
@@ -229,7 +233,9 @@ test('the systemd unit verifies, and the Caddyfile adapts', (t) => {
   // The unit as shipped, with its paths pointed at this copy (verify checks they exist).
   const credentials = join(work, 'unit-credentials');
   mkdirSync(credentials, { recursive: true });
-  for (const name of ['OPENROUTER_MANAGEMENT_KEY', 'GOOGLE_CLIENT_SECRET']) writeFileSync(join(credentials, name), 'x');
+  for (const name of ['OPENROUTER_MANAGEMENT_KEY', 'GOOGLE_CLIENT_SECRET', 'KEY_ENCRYPTION_KEYS']) {
+    writeFileSync(join(credentials, name), 'x');
+  }
   writeFileSync(join(work, 'unit-env'), readFileSync(join(root, 'deploy/env.example')));
   const unit = readFileSync(join(root, 'deploy/workshop-key-minter.service'), 'utf8')
     .replaceAll('/opt/workshop-key-minter', site)
@@ -299,6 +305,12 @@ test('an attendee signs in with Google over https and has a bound key in two cli
   }, 15_000);
   assert.deepEqual(problems, []);
   await context.close();
+
+  // The database holds the key sealed: no usable key in any row.
+  const rows = run('psql', [databaseUrl(), '-At', '-c', 'SELECT CAST(t AS TEXT) FROM workshop_attendance t']);
+  assert.equal(rows.status, 0, rows.stderr);
+  assert.ok(rows.stdout.includes('wkm1.deploy1.'), 'the key is stored, sealed');
+  assert.ok(!rows.stdout.includes('sk-or-v1-'), 'a usable key in the database');
 });
 
 test('the https origin passes the cross-site check, another origin does not', async () => {

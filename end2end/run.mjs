@@ -32,6 +32,8 @@ try {
   const live = startServer(livePort, dataDir, 'live', {
     DEMO_MODE: 'false',
     PUBLIC_URL: liveBaseUrl,
+    // Seals the keys it stores (a throwaway key: this database lives for one run).
+    KEY_ENCRYPTION_KEYS: 'e2e1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
     GOOGLE_CLIENT_ID: 'wkm-e2e-client',
     GOOGLE_CLIENT_SECRET: 'wkm-e2e-secret-not-real',
     GOOGLE_ISSUER_URL: issuer,

@@ -42,6 +42,10 @@ pub enum AppError {
     TooLarge,
     #[error("Something went wrong on our side. It has been logged; please try again.")]
     Internal,
+    /// The caller's stored key does not open (a damaged row, or a server missing the
+    /// key it was sealed with). Other attendees are not affected.
+    #[error("Your key cannot be read from our database right now. This has been logged; please tell the organisers, who can see it on their page.")]
+    KeyUnreadable,
     /// The request never reached the server function (network, decoding).
     #[error("Could not reach the server: {0}")]
     Transport(String),
@@ -61,7 +65,7 @@ impl AppError {
             AppError::InvalidInput(_) => 400,
             AppError::TooLarge => 413,
             AppError::UpstreamUnavailable { .. } => 503,
-            AppError::Internal | AppError::Transport(_) => 500,
+            AppError::Internal | AppError::Transport(_) | AppError::KeyUnreadable => 500,
         }
     }
 

@@ -38,7 +38,7 @@ use crate::middleware::{
 };
 use crate::openrouter_setup::DemoSimulator;
 use crate::probes::{self, Draining};
-use crate::{background, config::Config, exports, key_file, openrouter_setup, telemetry};
+use crate::{background, config::Config, exports, key_file, key_ring, openrouter_setup, telemetry};
 
 pub struct Application {
     listener: TcpListener,
@@ -50,6 +50,7 @@ pub struct Application {
     drain: DrainSettings,
     /// `METRICS_ADDR`'s listener and the exporter, when metrics are on.
     metrics: Option<(TcpListener, PrometheusHandle)>,
+    key_retention: Option<Duration>,
 }
 
 impl Application {
@@ -91,6 +92,8 @@ impl Application {
         };
         let database =
             opened.with_context(|| format!("cannot open the database ({})", redact_url(url)))?;
+        let key_ring = key_ring::ring_for(config.key_ring.as_ref(), config.is_demo(), url)?;
+        let database = database.with_keys(key_ring);
         if !config.migrate_on_start {
             let pending = database
                 .pending_migrations()
@@ -102,6 +105,15 @@ impl Application {
                      MIGRATE_ON_START=false: run `server migrate` first"
                 );
             }
+        }
+        key_ring::prepare(&database).await?;
+        // From now on this instance's workshop files are the newest running versions.
+        let now = chrono::Utc::now().timestamp();
+        for workshop in registry.all() {
+            database
+                .register_workshop_version(&workshop.slug, &workshop.file_digest, now)
+                .await
+                .context("cannot record the workshop files' versions")?;
         }
         let SignInSetup {
             providers,
@@ -173,6 +185,7 @@ impl Application {
             draining,
             drain: config.drain,
             metrics,
+            key_retention: config.key_retention,
         })
     }
 
@@ -219,7 +232,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!("listening on http://{}", self.address);
-        let background = background::spawn(self.state.clone());
+        let background = background::spawn(self.state.clone(), self.key_retention);
         if let Some((listener, handle)) = self.metrics {
             tracing::info!(address = ?listener.local_addr().ok(), "metrics on /metrics");
             metrics::serve(listener, handle, self.state.clone());

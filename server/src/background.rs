@@ -10,7 +10,9 @@
 //!   for workshops that closed while the server was down); now and then the renamer is
 //!   woken for handed-out pool keys whose rename failed earlier;
 //! - on the usage-sync timer while any workshop is live, usage is copied from
-//!   OpenRouter and keys left unbound are retried.
+//!   OpenRouter and keys left unbound are retried;
+//! - hourly, with `KEY_RETENTION_DAYS`, stored keys that long past their expiry are
+//!   erased.
 //!
 //! Every instance runs all of it; leases in the database let only one of them do each
 //! job at a time.
@@ -61,7 +63,7 @@ impl Background {
 /// Starts the timers; they run until [`Background::stop`]. Each is supervised: a panic
 /// is logged and its loop starts again, so one bad round never stops the pools, the
 /// sweep or the usage sync for the rest of the process's life.
-pub fn spawn(state: AppState) -> Background {
+pub fn spawn(state: AppState, key_retention: Option<Duration>) -> Background {
     let background = Background {
         stop: CancellationToken::new(),
         tasks: TaskTracker::new(),
@@ -96,6 +98,20 @@ pub fn spawn(state: AppState) -> Background {
             }
         }
     });
+    if let Some(retention) = key_retention {
+        let keeper = state.clone();
+        supervised("key retention", stop, tasks, move || {
+            let keeper = keeper.clone();
+            async move {
+                let mut ticks = tokio::time::interval(RETENTION_INTERVAL);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticks.tick().await;
+                    erase_expired_keys(&keeper, retention).await;
+                }
+            }
+        });
+    }
     let prepared = Arc::new(std::sync::atomic::AtomicBool::new(false));
     supervised("usage sync", stop, tasks, move || {
         let (state, prepared) = (state.clone(), prepared.clone());
@@ -214,6 +230,22 @@ fn tend_pools(state: &AppState, tending: &Arc<Mutex<HashSet<String>>>, rounds: &
                 }
             }
         });
+    }
+}
+
+/// How often stored keys past `KEY_RETENTION_DAYS` are looked for.
+const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Erases the stored keys that expired longer than `retention` ago (hash and figures
+/// stay). Every instance may do it; it is the same single statement.
+async fn erase_expired_keys(state: &AppState, retention: Duration) {
+    let cutoff = Utc::now().timestamp() - retention.as_secs() as i64;
+    match state.database.erase_expired_keys(cutoff).await {
+        Ok(0) => {}
+        Ok(erased) => tracing::info!(erased, "erased stored keys past KEY_RETENTION_DAYS"),
+        Err(error) => {
+            tracing::warn!(%error, "could not erase expired keys; the next hour tries again")
+        }
     }
 }
 

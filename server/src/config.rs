@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use app::server::sealing::KeyRing;
 use app::server::secret::Secret;
 use leptos::config::LeptosOptions;
 
@@ -63,6 +64,13 @@ pub struct Config {
     /// Whether start-up runs the migrations (`MIGRATE_ON_START`, default true); false
     /// for deploys that run `server migrate` as a step of their own.
     pub migrate_on_start: bool,
+    /// Seals every stored key (`KEY_ENCRYPTION_KEYS`, `id:base64[,…]`: the first seals,
+    /// all open). Required live; demo mode keeps one in a file beside its database
+    /// when none is given.
+    pub key_ring: Option<KeyRing>,
+    /// Erase stored keys this long after they expired (`KEY_RETENTION_DAYS`); kept
+    /// while the row exists when unset.
+    pub key_retention: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +160,11 @@ pub enum ConfigError {
     InsecurePublicUrl(String),
     #[error("PUBLIC_URL must be an origin like https://keys.example.com, with no path, query or user name, not {0:?}")]
     BadPublicUrl(String),
+    #[error(
+        "KEY_ENCRYPTION_KEYS must be `id:base64(32 bytes)[,id:base64…]` ({0}); make one with \
+         `./server new-key`"
+    )]
+    KeyRing(String),
 }
 
 pub const DEFAULT_OPENROUTER_BASE_URL: &str = "https://openrouter.ai/api/v1";
@@ -254,6 +267,26 @@ impl Config {
                 })?),
             },
             migrate_on_start: parsed(&sources, "MIGRATE_ON_START", "true or false", true)?,
+            key_ring: match sources.secret("KEY_ENCRYPTION_KEYS")? {
+                Some(text) => Some(
+                    KeyRing::parse(&text)
+                        .map_err(|problem| ConfigError::KeyRing(problem.to_string()))?,
+                ),
+                None => None,
+            },
+            key_retention: match sources.get("KEY_RETENTION_DAYS") {
+                None => None,
+                Some(text) => match text.parse::<u64>() {
+                    Ok(days) if days > 0 => Some(Duration::from_secs(days * 86_400)),
+                    _ => {
+                        return Err(ConfigError::Invalid(
+                            "KEY_RETENTION_DAYS",
+                            "a number of days above 0",
+                            text,
+                        ))
+                    }
+                },
+            },
         })
     }
 

@@ -21,7 +21,7 @@ use futures_util::{stream, StreamExt};
 
 use app::server::admin::row_status;
 use app::server::auth::is_admin_of;
-use app::server::db::{AdminRow, DbError};
+use app::server::db::{shown_label, AdminRow, DbError};
 use app::server::registry::Workshop;
 use app::server::session::session_attendee;
 use app::server::state::AppState;
@@ -180,7 +180,13 @@ fn claim_line(row: &AdminRow, now: i64) -> String {
         text(row.auth_provider.clone()),
         text(utc(Some(attendance.attended_at))),
         text(row_status(attendance, now).as_str()),
-        text(attendance.key_label.clone().unwrap_or_default()),
+        text(
+            attendance
+                .key_label
+                .as_deref()
+                .map(shown_label)
+                .unwrap_or_default(),
+        ),
         text(
             attendance
                 .or_key_hash

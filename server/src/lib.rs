@@ -12,6 +12,7 @@ pub mod demo_clock;
 pub mod drain;
 pub mod exports;
 pub mod key_file;
+pub mod key_ring;
 pub mod metrics;
 pub mod middleware;
 pub mod migrate;

@@ -12,6 +12,8 @@ async fn main() -> ExitCode {
         None | Some("serve") => serve().await,
         Some("check") => server::check::run(&args[1..]),
         Some("migrate") => server::migrate::run().await,
+        Some("rekey") => server::key_ring::rekey().await,
+        Some("new-key") => server::key_ring::new_key(args.get(1).map(String::as_str)),
         Some("--help" | "-h" | "help") => {
             println!(
                 "usage: server [serve]          run the site (configuration from the environment)"
@@ -21,6 +23,12 @@ async fn main() -> ExitCode {
             );
             println!(
                 "       server migrate          apply the database migrations (DATABASE_URL) and exit"
+            );
+            println!(
+                "       server new-key [ID]     print a fresh key for KEY_ENCRYPTION_KEYS (id:base64)"
+            );
+            println!(
+                "       server rekey            re-seal every stored key under KEY_ENCRYPTION_KEYS' first key"
             );
             ExitCode::SUCCESS
         }

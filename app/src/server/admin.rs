@@ -15,8 +15,8 @@ use crate::model::{
 };
 use crate::server::auth::is_admin_of;
 use crate::server::db::{
-    AdminRow, Attendance, Attendee, TableQuery, ORDER_LEAST_SPENT, ORDER_MOST_SPENT, ORDER_NEWEST,
-    ORDER_OLDEST, STATUS_CONDITIONS,
+    shown_label, AdminRow, Attendance, Attendee, TableQuery, ORDER_LEAST_SPENT, ORDER_MOST_SPENT,
+    ORDER_NEWEST, ORDER_OLDEST, STATUS_CONDITIONS,
 };
 use crate::server::guardrail::settings_for;
 use crate::server::openrouter::{asked_by_a_person, KeyUpdate};
@@ -213,7 +213,7 @@ pub fn claim_row(row: AdminRow, workshop: &Workshop, now: i64) -> ClaimRow {
         provider: row.auth_provider,
         claimed_at: workshop_time(claimed_at, workshop.timezone),
         status,
-        key_label: attendance.key_label,
+        key_label: attendance.key_label.as_deref().map(shown_label),
         limit: Usd::from_micros(attendance.limit_usd_micros),
         spent: attendance.usage_usd_micros.map(Usd::from_micros),
         remaining: attendance.limit_remaining_usd_micros.map(Usd::from_micros),

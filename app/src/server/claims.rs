@@ -12,7 +12,7 @@ use crate::model::{
     provider_display_name, ClaimPage, ClaimStatus, ClaimView, CurrentUser, MarketingChoice, MyKey,
     SignInMethodsInfo, SoldOut, Usd, WorkshopFigures, WorkshopState,
 };
-use crate::server::db::{Attendance, Attendee};
+use crate::server::db::{shown_label, Attendance, Attendee, Database};
 use crate::server::email::{mask_email, same_mailbox};
 use crate::server::mint::check_claim_allowed;
 use crate::server::registry::{is_valid_slug, Workshop};
@@ -88,7 +88,7 @@ pub async fn claim(
         .claim(workshop, attendee, now)
         .await
         .map_err(|error| error.into_app_error(&title))?;
-    my_key(row, &zone, now).ok_or_else(|| {
+    my_key(&state.database, row, &zone, now)?.ok_or_else(|| {
         tracing::error!("a finished claim has no key");
         AppError::Internal
     })
@@ -109,7 +109,7 @@ pub async fn my_claim(
         OwnRow::None | OwnRow::Someone { .. } => return Ok(None),
     };
     refresh_if_stale(state, &workshop, &row);
-    Ok(my_key(row, &workshop.timezone, state.clock.now()))
+    my_key(&state.database, row, &workshop.timezone, state.clock.now())
 }
 
 /// Everything the workshop page shows, for whoever is looking.
@@ -227,7 +227,7 @@ async fn signed_in_view(
                     retry_in_secs,
                 });
             }
-            Ok(my_key(row, &workshop.timezone, now)
+            Ok(my_key(&state.database, row, &workshop.timezone, now)?
                 .map(ClaimView::Key)
                 .unwrap_or(ClaimView::Preparing {
                     retrying: false,
@@ -300,14 +300,42 @@ pub async fn find_own_row(
     })
 }
 
+/// Shown in place of a key `KEY_RETENTION_DAYS` erased after it expired.
+pub const ERASED_KEY: &str = "(erased: this key expired and is no longer kept)";
+
 /// The row as its owner sees it, times in the workshop's zone; `None` while no key is
-/// stored.
-pub fn my_key(row: Attendance, zone: &Tz, now: DateTime<Utc>) -> Option<MyKey> {
+/// stored. A stored key that does not open (a tampered row, a key ring without the key
+/// that sealed it) is an error for this row only.
+pub fn my_key(
+    database: &Database,
+    row: Attendance,
+    zone: &Tz,
+    now: DateTime<Utc>,
+) -> Result<Option<MyKey>, AppError> {
+    let key = match database.open_key(&row) {
+        Ok(Some(key)) => key.expose().to_string(),
+        Ok(None) if row.status() != ClaimStatus::Reserved && row.expires_at < now.timestamp() => {
+            ERASED_KEY.to_string()
+        }
+        Ok(None) => return Ok(None),
+        Err(error) => {
+            tracing::error!(%error, "an attendee's stored key does not open");
+            return Err(AppError::KeyUnreadable);
+        }
+    };
+    Ok(my_key_with(row, key, zone, now))
+}
+
+fn my_key_with(row: Attendance, key: String, zone: &Tz, now: DateTime<Utc>) -> Option<MyKey> {
     let expires = DateTime::from_timestamp(row.expires_at, 0)?;
     Some(MyKey {
         bound: row.status() == ClaimStatus::Bound,
-        label: row.key_label.unwrap_or_default(),
-        key: row.or_key_plaintext?.expose().to_string(),
+        label: row
+            .key_label
+            .as_deref()
+            .map(shown_label)
+            .unwrap_or_default(),
+        key,
         limit: Usd::from_micros(row.limit_usd_micros),
         usage: row.usage_usd_micros.map(Usd::from_micros),
         usage_synced_at: row.usage_synced_at,
@@ -355,7 +383,8 @@ pub async fn refresh_my_usage(
     let OwnRow::Mine(row) = find_own_row(state, attendee, &workshop.slug).await? else {
         return Err(AppError::NotFound("Your key".into()));
     };
-    my_key(*row, &workshop.timezone, state.clock.now()).ok_or(AppError::InProgress)
+    my_key(&state.database, *row, &workshop.timezone, state.clock.now())?
+        .ok_or(AppError::InProgress)
 }
 
 /// Records or withdraws the caller's marketing opt-in at this workshop.

@@ -14,7 +14,9 @@ mod leases;
 mod minting;
 mod server_secrets;
 mod sessions;
+mod stored_keys;
 mod usage;
+mod workshop_versions;
 
 use std::path::Path;
 use std::time::Duration;
@@ -22,6 +24,8 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
+
+use crate::server::sealing::KeyRing;
 
 pub use crate::model::ClaimStatus;
 pub use admin::{
@@ -34,6 +38,7 @@ pub use guardrails::GuardrailRecord;
 pub use key_pool::{NewPoolKey, PendingRename, PoolClosure, PoolCounts, PoolState};
 pub use leases::BackgroundLease;
 pub use minting::{MintLease, MintedKey};
+pub use stored_keys::{shown_label, KeyError, KeyRingMismatch, SealReport, StoredKey};
 pub use usage::KeyFigures;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -55,6 +60,10 @@ pub enum DbError {
     Sql(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("no key ring to seal or open stored keys with (KEY_ENCRYPTION_KEYS)")]
+    NoKeyRing,
+    #[error("a stored key does not open: {0}")]
+    StoredKey(#[from] stored_keys::KeyError),
 }
 
 /// The one conversion of a database failure into what a caller sees: the cause is
@@ -67,11 +76,13 @@ impl From<DbError> for crate::error::AppError {
     }
 }
 
-/// A cheap-to-clone handle on the pool.
+/// A cheap-to-clone handle on the pool, with the key ring that seals the keys it stores
+/// (see [`stored_keys`]).
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
     backend: Backend,
+    keys: Option<KeyRing>,
 }
 
 impl Database {
@@ -112,7 +123,18 @@ impl Database {
             })
             .connect_with(options)
             .await?;
-        Ok(Database { pool, backend })
+        Ok(Database {
+            pool,
+            backend,
+            keys: None,
+        })
+    }
+
+    /// This handle with the key ring every stored key is sealed with; without one, any
+    /// write or read of a key is refused ([`DbError::NoKeyRing`]).
+    pub fn with_keys(mut self, keys: KeyRing) -> Self {
+        self.keys = Some(keys);
+        self
     }
 
     /// Connects and runs the migrations this build knows that are not applied yet.

@@ -49,7 +49,7 @@ pub use sweep::SweepReport;
 
 use crate::model::Usd;
 use crate::server::db::{
-    Attendance, Attendee, ClaimStatus, Database, MintedKey, NewReservation, ReserveOutcome,
+    Attendance, Attendee, ClaimStatus, Database, DbError, MintedKey, NewReservation, ReserveOutcome,
 };
 use crate::server::email::{mask_email, same_mailbox};
 use crate::server::lease_heartbeat::Heartbeat;
@@ -617,6 +617,25 @@ impl Minter {
         }
     }
 
+    /// Whether this instance carries the newest running version of `workshop`'s file (or
+    /// no instance registered one). During a rolling deploy old and new instances run
+    /// side by side: only those with the newest file fill the pool with keys of its
+    /// limit and expiry and send its models and cap to the guardrail, so the two
+    /// versions never undo each other's work.
+    pub async fn carries_newest_file(&self, workshop: &Workshop) -> Result<bool, DbError> {
+        Ok(
+            match self
+                .inner
+                .database
+                .newest_workshop_version(&workshop.slug)
+                .await?
+            {
+                None => true,
+                Some(newest) => newest == workshop.file_digest,
+            },
+        )
+    }
+
     #[tracing::instrument(name = "guardrail", skip_all)]
     async fn guardrail_id(
         &self,
@@ -624,6 +643,13 @@ impl Minter {
         now: DateTime<Utc>,
     ) -> Result<String, ClaimError> {
         let inner = &self.inner;
+        // An instance with an older file uses the guardrail as it is: updating it to its
+        // own file would undo the newer one.
+        if !self.carries_newest_file(workshop).await? {
+            if let Some(record) = inner.database.guardrail_record(&workshop.slug).await? {
+                return Ok(record.guardrail_id);
+            }
+        }
         inner
             .guardrails
             .id(

@@ -103,6 +103,7 @@ fn live(
     let management_key = sources.secret("OPENROUTER_MANAGEMENT_KEY")?;
     let public_url = sources.get("PUBLIC_URL");
     let database_url = sources.secret("DATABASE_URL")?;
+    let key_ring = sources.secret("KEY_ENCRYPTION_KEYS")?;
     let mut missing = Vec::new();
     if management_key.is_none() {
         missing.push("OPENROUTER_MANAGEMENT_KEY");
@@ -112,6 +113,11 @@ fn live(
     }
     if database_url.is_none() {
         missing.push("DATABASE_URL");
+    }
+    if key_ring.is_none() {
+        missing.push(
+            "KEY_ENCRYPTION_KEYS (it seals the stored keys; make one with `./server new-key`)",
+        );
     }
     if google.is_none() && github.is_none() {
         missing.push(

@@ -26,7 +26,11 @@ fn demo(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
 }
 
 /// Everything a live deployment needs, with GitHub sign-in.
-const LIVE: [(&str, &str); 5] = [
+const LIVE: [(&str, &str); 6] = [
+    (
+        "KEY_ENCRYPTION_KEYS",
+        "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    ),
     ("OPENROUTER_MANAGEMENT_KEY", "sk-or-v1-x"),
     ("GITHUB_CLIENT_ID", "id"),
     ("GITHUB_CLIENT_SECRET", "secret"),
@@ -52,6 +56,8 @@ fn nothing_set_refuses_to_start_and_names_every_missing_variable() {
         "OPENROUTER_MANAGEMENT_KEY",
         "PUBLIC_URL",
         "DATABASE_URL",
+        "KEY_ENCRYPTION_KEYS",
+        "./server new-key",
         "GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET, or GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET",
         "make run",
     ] {
@@ -339,5 +345,30 @@ fn sync_interval_and_demo_simulator_settings_are_read_and_checked() {
     assert_eq!(
         error.to_string(),
         "USAGE_SYNC_INTERVAL_SECS must be a number of seconds above 0, not \"soon\""
+    );
+}
+
+#[test]
+fn the_key_ring_is_read_strictly_and_never_shown() {
+    let ok = live(&[]).unwrap();
+    assert_eq!(ok.key_ring.as_ref().unwrap().ids(), vec!["k1"]);
+    assert!(!format!("{ok:?}").contains("AAECAwQF"));
+    let error = live(&[("KEY_ENCRYPTION_KEYS", "k1:c2hvcnQ=")]).unwrap_err();
+    assert!(
+        error.to_string().contains("`k1` is not 32 bytes") && error.to_string().contains("new-key"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("c2hvcnQ"), "{error}");
+    assert_eq!(
+        live(&[("KEY_RETENTION_DAYS", "soon")]).unwrap_err(),
+        ConfigError::Invalid(
+            "KEY_RETENTION_DAYS",
+            "a number of days above 0",
+            "soon".into()
+        )
+    );
+    assert_eq!(
+        live(&[("KEY_RETENTION_DAYS", "30")]).unwrap().key_retention,
+        Some(Duration::from_secs(30 * 86_400))
     );
 }

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::server::db::{ClaimStatus, Database};
+use app::server::db::ClaimStatus;
 use openrouter_sim::Simulator;
 
 use crate::support::server_process::{session_for, ServerSetup};
@@ -41,7 +41,7 @@ async fn a_server_killed_mid_burst_finishes_every_claim_after_restart(url: Strin
         MANAGEMENT_KEY,
     );
     let mut server = setup.start().await;
-    let database = Database::connect(&url).await.unwrap();
+    let database = crate::support::test_database(&url).await;
     let mut cookies = Vec::new();
     for n in 0..ROOM {
         cookies.push(session_for(&database, &format!("a{n}@example.com")).await.1);

@@ -9,7 +9,7 @@ use app::server::secret::Secret;
 macro_rules! on_both_repositories {
     ($name:ident, $body:expr) => {
         on_both_databases!($name, |url: String| async move {
-            let database = Database::connect(&url).await.unwrap();
+            let database = crate::support::test_database(&url).await;
             ($body)(database.clone()).await;
             database.close().await;
         });

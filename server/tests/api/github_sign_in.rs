@@ -65,9 +65,7 @@ async fn verified_primary_email_signs_in() {
         app.signed_in_email(&browser).await.as_deref(),
         Some("Octo.Cat+github@Example.com")
     );
-    let database = app::server::db::Database::connect(&app.database_url)
-        .await
-        .unwrap();
+    let database = crate::support::test_database(&app.database_url).await;
     let attendee = database
         .find_attendee("github:583231")
         .await

@@ -105,9 +105,7 @@ async fn verified_account_signs_in_and_returns_to_the_workshop() {
     );
 
     // The attendee is recorded under the provider's subject, with the normalised email.
-    let database = app::server::db::Database::connect(&app.database_url)
-        .await
-        .unwrap();
+    let database = crate::support::test_database(&app.database_url).await;
     let attendee = database
         .find_attendee("google:ada-sub-1")
         .await

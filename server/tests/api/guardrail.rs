@@ -7,7 +7,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::support::windows::Window;
-use app::server::db::Database;
 use app::server::guardrail::ensure_guardrail;
 use app::server::openrouter::{ClientSettings, OpenRouterClient};
 use app::server::registry::{parse_workshop_file, Workshop};
@@ -46,7 +45,7 @@ fn workshop_guardrails(sim: &Simulator) -> Vec<openrouter_sim::wire::Guardrail> 
 }
 
 async fn created_once_then_reused_then_updated(url: String) {
-    let database = Database::connect(&url).await.unwrap();
+    let database = crate::support::test_database(&url).await;
     let (running, client) = simulator().await;
     let sim = running.simulator();
     let file = workshop("openai/gpt-5-nano");
@@ -91,8 +90,8 @@ async fn created_once_then_reused_then_updated(url: String) {
 
 async fn two_instances_racing_make_one_guardrail(url: String) {
     let instances = [
-        Database::connect(&url).await.unwrap(),
-        Database::connect(&url).await.unwrap(),
+        crate::support::test_database(&url).await,
+        crate::support::test_database(&url).await,
     ];
     let (running, client) = simulator().await;
     // Each OpenRouter round trip takes a while, so the racers really overlap.
@@ -124,7 +123,7 @@ async fn two_instances_racing_make_one_guardrail(url: String) {
 }
 
 async fn a_guardrail_whose_id_was_never_stored_is_adopted(url: String) {
-    let database = Database::connect(&url).await.unwrap();
+    let database = crate::support::test_database(&url).await;
     let (running, client) = simulator().await;
     let file = workshop("openai/gpt-5-nano");
     // An earlier run created it, then died before remembering the id.

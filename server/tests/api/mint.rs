@@ -34,8 +34,10 @@ on_both_databases!(
             .await
             .unwrap();
         assert_eq!(row.status(), ClaimStatus::Bound);
-        let plaintext = row.or_key_plaintext.clone().unwrap();
+        let plaintext = rig.database.open_key(&row).unwrap().unwrap();
         assert!(plaintext.expose().starts_with("sk-or-v1-"));
+        // Stored sealed: the row holds no usable key.
+        assert!(row.or_key_plaintext.as_ref().unwrap().is_sealed());
         // A row is printable without its key (issue 9, item 8).
         assert!(!format!("{row:?}").contains(plaintext.expose()));
         assert_eq!(row.key_name, key_name("agents", &ada.user_id));
@@ -67,7 +69,7 @@ on_both_databases!(
 
         let calls = total_calls(&rig);
         let again = rig.minter.claim(agents, ada, now()).await.unwrap();
-        assert_eq!(again.or_key_plaintext.as_ref(), Some(&plaintext));
+        assert_eq!(rig.database.open_key(&again).unwrap(), Some(plaintext));
         assert_eq!(
             total_calls(&rig),
             calls,
@@ -89,7 +91,8 @@ on_both_databases!(
         let mut plaintexts = HashSet::new();
         for claim in claims.collect::<Vec<_>>() {
             let row = claim.await.unwrap().expect("every tab gets the key");
-            plaintexts.insert(row.or_key_plaintext.unwrap().expose().to_string());
+            let key = rig.database.open_key(&row).unwrap().unwrap();
+            plaintexts.insert(key.expose().to_string());
         }
         assert_eq!(plaintexts.len(), 1);
         assert_eq!(rig.keys_of("agents").len(), 1);

@@ -9,7 +9,7 @@ use openrouter_sim::OutageKind;
 
 use crate::support::server_process::{session_for, ServerSetup};
 use crate::support::windows::Window;
-use crate::support::{workshop_file, TestApp, TestAppBuilder};
+use crate::support::{test_database, workshop_file, TestApp, TestAppBuilder};
 
 /// Open now with room for everyone, each claim minting its key.
 fn roomy() -> String {
@@ -279,7 +279,7 @@ async fn sigterm_finishes_the_claims_in_flight(url: String) {
         ("SHUTDOWN_GRACE_SECS".into(), "1".into()),
         ("SHUTDOWN_TIMEOUT_SECS".into(), "25".into()),
     ];
-    let database = app::server::db::Database::connect(&url).await.unwrap();
+    let database = crate::support::test_database(&url).await;
     let mut first = setup.start().await;
     let second = setup.start().await;
     eventually("the pool filled", Duration::from_secs(30), || async {
@@ -407,7 +407,7 @@ async fn json_logs_name_the_request_and_the_workshop(url: String) {
         ),
     ];
     let mut server = setup.start().await;
-    let database = app::server::db::Database::connect(&url).await.unwrap();
+    let database = crate::support::test_database(&url).await;
     let (_, cookie) = session_for(&database, "ada@example.com").await;
     let client = reqwest::Client::new();
     let claim = client
@@ -474,3 +474,109 @@ on_both_databases!(
     json_logs_carry_the_request_id_and_the_workshop,
     json_logs_name_the_request_and_the_workshop
 );
+
+/// A rolling deploy that changes a workshop file (issue 20, item 5), on Postgres: the old
+/// instance (keys of $2) and the new one ($3) run side by side for 30 s on one database
+/// and one OpenRouter. The pool converges to $3 keys, no more keys are deleted than the
+/// pool holds (no ping-pong between the versions), and every claim made on either
+/// instance meanwhile gets one key of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rolling_deploy_converges_on_the_newest_file_without_ping_pong() {
+    let fresh = crate::support::databases::FreshDatabase::postgres().await;
+    let url = fresh.url().to_string();
+    let openrouter = openrouter_sim::Simulator::new("sk-or-v1-rolling")
+        .spawn("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let window = Window::open_now();
+    let file = |limit: u32| {
+        format!(
+            "title: Rolling\ntimezone: UTC\n{}key_limit_usd: {limit}\nlimit_usd: 1000\n\
+             allowed_models: [openai/gpt-5-nano]\nkey_pool: 4\n",
+            window.yaml()
+        )
+    };
+    let instance = |limit: u32| {
+        let mut settings = crate::support::live_settings();
+        settings.openrouter_base_url = openrouter.base_url().to_string();
+        settings.openrouter_management_key = app::server::secret::Secret::new("sk-or-v1-rolling");
+        TestAppBuilder::new()
+            .workshop("rolling", &file(limit))
+            .database(&url)
+            .live(settings)
+            .spawn()
+    };
+    let pool_keys = || {
+        openrouter
+            .simulator()
+            .keys()
+            .into_iter()
+            .filter(|key| key.data.name.starts_with("workshop-rolling-pool-") && !key.data.disabled)
+            .collect::<Vec<_>>()
+    };
+    let old = instance(2).await;
+    eventually("the old pool filled", Duration::from_secs(20), || async {
+        pool_keys()
+            .iter()
+            .filter(|key| key.guardrail_id.is_some())
+            .count()
+            == 4
+    })
+    .await;
+
+    let new = instance(3).await;
+    let database = test_database(&url).await;
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut claimed = Vec::new();
+    let mut n = 0;
+    while started.elapsed() < Duration::from_secs(30) {
+        // One claim a second, alternating between the instances.
+        let base = if n % 2 == 0 {
+            &old.base_url
+        } else {
+            &new.base_url
+        };
+        let (_, cookie) = session_for(&database, &format!("rolling{n}@example.com")).await;
+        let response = client
+            .post(format!("{base}/api/claim_key"))
+            .header("cookie", cookie)
+            .form(&[("slug", "rolling")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let answer: serde_json::Value = response.json().await.unwrap();
+        claimed.push(answer["key"].as_str().unwrap().to_string());
+        n += 1;
+        tokio::time::sleep(Duration::from_secs(1)).await; // the pace of a room arriving
+    }
+
+    let rows = database.list_attendance("rolling").await.unwrap();
+    let handed_out: std::collections::HashSet<String> = rows
+        .iter()
+        .filter_map(|row| row.or_key_hash.clone())
+        .collect();
+    let ready: Vec<_> = pool_keys()
+        .into_iter()
+        .filter(|key| key.guardrail_id.is_some() && !handed_out.contains(&key.data.hash))
+        .collect();
+    assert!(!ready.is_empty(), "the pool holds keys");
+    for key in &ready {
+        assert_eq!(
+            key.data.limit,
+            Some(3.0),
+            "{}: the newest file's limit",
+            key.data.name
+        );
+    }
+    let deleted = openrouter.simulator().call_count("DELETE /keys/{hash}");
+    assert!(
+        deleted <= 4,
+        "{deleted} keys deleted for a pool of 4: ping-pong"
+    );
+    let distinct: std::collections::HashSet<_> = claimed.iter().collect();
+    assert_eq!(distinct.len(), claimed.len(), "a key handed out twice");
+    assert_eq!(rows.len(), claimed.len());
+    drop((old, new));
+}

@@ -100,9 +100,7 @@ async fn expired_session_is_not_a_session() {
     let app = demo_app().await;
     let browser = Browser::new();
     demo_sign_in(&app, &browser, "grace@example.com").await;
-    let database = app::server::db::Database::connect(&app.database_url)
-        .await
-        .unwrap();
+    let database = crate::support::test_database(&app.database_url).await;
     let token = &token_like("expired");
     let long_ago = chrono::Utc::now().timestamp() - SESSION_LIFETIME_SECONDS - 60;
     database
@@ -179,9 +177,7 @@ async fn global_admins_from_the_environment_are_admins_of_every_workshop() {
         .live(settings)
         .spawn()
         .await;
-    let database = app::server::db::Database::connect(&app.database_url)
-        .await
-        .unwrap();
+    let database = crate::support::test_database(&app.database_url).await;
     let now = chrono::Utc::now().timestamp();
     for (user_id, email) in [
         ("github:1", "Boss@Example.com"),

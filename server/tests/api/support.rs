@@ -52,6 +52,22 @@ pub fn no_pool_unless_asked(extra: &str) -> &'static str {
     }
 }
 
+/// The key ring every test server seals stored keys with (`KEY_ENCRYPTION_KEYS`), so a
+/// test's own database handle can open what the server stored.
+pub const TEST_KEY_RING: &str = "test1:dGhpcnR5LXR3by1ieXRlcy1vZi10ZXN0LWtleSEhISE=";
+
+pub fn test_key_ring() -> app::server::sealing::KeyRing {
+    app::server::sealing::KeyRing::parse(TEST_KEY_RING).expect("the test key ring")
+}
+
+/// The database at `url`, migrated, with the test key ring.
+pub async fn test_database(url: &str) -> app::server::db::Database {
+    app::server::db::Database::connect(url)
+        .await
+        .expect("the test database")
+        .with_keys(test_key_ring())
+}
+
 /// A request the server has not answered by then is a failure with a message, not a
 /// hung test run.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -209,6 +225,8 @@ impl TestAppBuilder {
             drain: self.drain,
             metrics_addr: self.metrics_addr,
             migrate_on_start: true,
+            key_ring: Some(test_key_ring()),
+            key_retention: None,
         }
     }
 
@@ -362,9 +380,7 @@ impl TestApp {
     }
 
     pub async fn database(&self) -> app::server::db::Database {
-        app::server::db::Database::connect(&self.database_url)
-            .await
-            .unwrap()
+        test_database(&self.database_url).await
     }
 }
 

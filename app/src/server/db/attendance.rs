@@ -2,9 +2,9 @@
 //! reservation of a claim to its key, binding and usage.
 
 use super::key_pool::take_ready_pool_key;
+use super::stored_keys::{attendance_context, pool_context, StoredKey};
 use super::{take_lock_row, Database, DbError};
 use crate::model::ClaimStatus;
-use crate::server::secret::Secret;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Attendance {
@@ -14,8 +14,9 @@ pub struct Attendance {
     pub key_name: String,
     claim_status: String,
     pub or_key_hash: Option<String>,
-    /// The key itself, shown only to its owner; redacted in `Debug`.
-    pub or_key_plaintext: Option<Secret>,
+    /// The key itself, sealed ([`Database::open_key`] opens it for its owner); the
+    /// column keeps the seed's name.
+    pub or_key_plaintext: Option<StoredKey>,
     pub key_label: Option<String>,
     pub limit_usd_micros: i64,
     pub expires_at: i64,
@@ -168,6 +169,14 @@ impl Database {
         } else {
             None
         };
+        // The pool's key, sealed for the pool's row, re-sealed for the attendee's.
+        let handed_out = match &pool_key {
+            Some(key) => Some(self.seal(
+                &self.open_stored(&key.key_plaintext, &pool_context(&key.key_hash))?,
+                &attendance_context(claim.workshop_slug, claim.user_id),
+            )?),
+            None => None,
+        };
         // With a pool key the row is written bound, key and all: the claim is done.
         let sql = format!(
             "INSERT INTO workshop_attendance (user_id, workshop_slug, email_normalized, key_name, claim_status,
@@ -191,11 +200,7 @@ impl Database {
             .bind(claim.expires_at)
             .bind(claim.now)
             .bind(pool_key.as_ref().map(|key| key.key_hash.clone()))
-            .bind(
-                pool_key
-                    .as_ref()
-                    .map(|key| key.key_plaintext.expose().to_string()),
-            )
+            .bind(handed_out)
             .bind(pool_key.as_ref().map(|key| key.key_label.clone()))
             .bind(pool_key.as_ref().map(|key| key.guardrail_id.clone()))
             .bind(pool_key.as_ref().map(|_| claim.now))

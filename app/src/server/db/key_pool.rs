@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use super::stored_keys::{pool_context, stored_label, StoredKey};
 use super::{Backend, Database, DbError};
 use crate::server::secret::Secret;
 
@@ -55,7 +56,7 @@ pub struct PendingRename {
 pub(super) struct TakenPoolKey {
     pub key_hash: String,
     pub key_name: String,
-    pub key_plaintext: Secret,
+    pub key_plaintext: StoredKey,
     pub key_label: String,
     pub guardrail_id: String,
 }
@@ -70,8 +71,8 @@ impl Database {
         .bind(key.hash)
         .bind(key.workshop_slug)
         .bind(key.key_name)
-        .bind(key.plaintext.expose())
-        .bind(key.label)
+        .bind(self.seal(key.plaintext, &pool_context(key.hash))?)
+        .bind(stored_label(key.label))
         .bind(key.limit_usd_micros)
         .bind(key.expires_at)
         .bind(key.now)

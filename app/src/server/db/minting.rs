@@ -2,6 +2,7 @@
 //! create a row's key, storing the key, and recording the guardrail assignment.
 
 use super::attendance::ATTENDANCE_COLUMNS;
+use super::stored_keys::{attendance_context, stored_label};
 use super::{Attendance, Database, DbError};
 use crate::server::secret::Secret;
 
@@ -137,8 +138,11 @@ impl Database {
         .bind(key.workshop_slug)
         .bind(key.lease)
         .bind(key.hash)
-        .bind(key.plaintext.expose())
-        .bind(key.label)
+        .bind(self.seal(
+            key.plaintext,
+            &attendance_context(key.workshop_slug, key.user_id),
+        )?)
+        .bind(stored_label(key.label))
         .bind(key.now)
         .execute(&self.pool)
         .await?;

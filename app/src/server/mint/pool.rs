@@ -138,6 +138,8 @@ pub(super) struct PoolMemory {
     /// A search for leftovers waits until then: a create that timed out may still land.
     search_not_before: std::sync::Mutex<HashMap<String, Instant>>,
     pub(super) renamer: rename::RenamerFlags,
+    /// Workshops whose newest file another instance carries (said once in the logs).
+    left_to_newer: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 const LEASE_SECONDS: i64 = 20;
@@ -155,6 +157,9 @@ impl Minter {
     ) -> Result<Option<PoolReport>, ClaimError> {
         let phase = pool_phase(workshop, now, self.inner.settings.pool.lead);
         if phase == PoolPhase::NotYet || !self.pool_needs_care(workshop, phase, now).await? {
+            return Ok(None);
+        }
+        if !self.tends_this_version(workshop).await? {
             return Ok(None);
         }
         let Some(lease) = self.take_pool_lease(&workshop.slug).await? else {
@@ -191,6 +196,27 @@ impl Minter {
             );
         }
         outcome.map(|()| Some(report))
+    }
+
+    /// Whether this instance carries the newest running version of the workshop's file;
+    /// if not, its pool is left to the instances that do (said once in the logs).
+    async fn tends_this_version(&self, workshop: &Workshop) -> Result<bool, DbError> {
+        let newest = self.carries_newest_file(workshop).await?;
+        let mut left = self
+            .inner
+            .pool
+            .left_to_newer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if newest {
+            left.remove(&workshop.slug);
+        } else if left.insert(workshop.slug.clone()) {
+            tracing::info!(
+                slug = %workshop.slug,
+                "another instance runs a newer version of this workshop's file; its pool and guardrail are left to it"
+            );
+        }
+        Ok(newest)
     }
 
     /// Whether a round has anything to do: while filling, always for a workshop with a

@@ -39,6 +39,9 @@ pub struct Workshop {
     pub marketing_opt_in_text: Option<String>,
     /// How many ready keys the warm pool keeps (`key_pool`; see `key_pool_size`).
     pub key_pool: KeyPoolSize,
+    /// SHA-256 of the file as loaded: which version of it this instance carries (a
+    /// rolling deploy runs two side by side; see `Minter::carries_newest_file`).
+    pub file_digest: String,
 }
 
 impl Workshop {
@@ -313,6 +316,7 @@ impl Checker<'_> {
             allowed_email_domains,
             marketing_opt_in_text,
             key_pool,
+            file_digest: hex_digest(self.source),
         })
     }
 
@@ -419,6 +423,15 @@ impl Checker<'_> {
         }
         cleaned
     }
+}
+
+/// SHA-256 in lowercase hex.
+fn hex_digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 pub fn is_valid_slug(slug: &str) -> bool {

@@ -57,7 +57,7 @@ impl MintRig {
     }
 
     pub async fn start_with(database_url: &str, settings: MintSettings) -> MintRig {
-        let database = Database::connect(database_url).await.unwrap();
+        let database = crate::support::test_database(database_url).await;
         let simulator = Simulator::new(MANAGEMENT_KEY)
             .spawn("127.0.0.1:0".parse().unwrap())
             .await
@@ -83,7 +83,7 @@ impl MintRig {
         database_url: &str,
         settings: MintSettings,
     ) -> Minter {
-        let database = Database::connect(database_url).await.unwrap();
+        let database = crate::support::test_database(database_url).await;
         Minter::new(database, self.client.clone(), settings)
     }
 

@@ -123,6 +123,7 @@ impl ServerSetup {
             .env("GITHUB_OAUTH_URL", "http://127.0.0.1:9")
             .env("GITHUB_API_URL", "http://127.0.0.1:9")
             .env("RUST_LOG", "warn")
+            .env("KEY_ENCRYPTION_KEYS", crate::support::TEST_KEY_RING)
             .envs(self.extra_env.iter().map(|(name, value)| (name, value)))
             .stdout(Stdio::null())
             .kill_on_drop(true);
