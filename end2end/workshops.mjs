@@ -64,5 +64,7 @@ ${extra}`;
   writeFileSync(join(dir, 'with-news.yaml'), plain('With news', 'marketing_opt_in_text: Send me news about future workshops.\n'));
   // The organiser's page (issue 12): its own workshop, so its figures count only its test.
   writeFileSync(join(dir, 'admin-room.yaml'), plain('Admin room', 'marketing_opt_in_text: Send me news about future workshops.\n'));
+  // Topping up (issue 21): two $1 keys in a $4.50 cap, at most $3 per key.
+  writeFileSync(join(dir, 'top-up-room.yaml'), plain('Top-up room', 'max_key_limit_usd: 3\n').replace('limit_usd: 100', 'limit_usd: 4.5'));
   return { open, upcoming };
 }

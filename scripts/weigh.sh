@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make weigh`: builds the release site, then loads the claim page cold in Chromium and
-# prints every file's transferred bytes against the 300 KB budget (and the admin page's,
+# prints every file's transferred bytes against the 320 KB budget (and the admin page's,
 # which must be split off), plus the click-to-key time. Exits 1 over budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -29,6 +29,10 @@ pub enum AppError {
     MailboxTaken(String),
     #[error("{0}")]
     InvalidInput(String),
+    /// The action would undo newer work: another instance runs a newer version of the
+    /// workshop's file (a rolling deploy in progress).
+    #[error("{0}")]
+    Superseded(String),
     /// Another request (say, a second tab) is minting this key right now.
     #[error("Your key is still being prepared. Try again in a few seconds.")]
     InProgress,
@@ -61,7 +65,8 @@ impl AppError {
             AppError::WindowClosed(_)
             | AppError::SoldOut(_)
             | AppError::InProgress
-            | AppError::MailboxTaken(_) => 409,
+            | AppError::MailboxTaken(_)
+            | AppError::Superseded(_) => 409,
             AppError::InvalidInput(_) => 400,
             AppError::TooLarge => 413,
             AppError::UpstreamUnavailable { .. } => 503,

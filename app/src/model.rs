@@ -14,9 +14,9 @@ pub mod snippets;
 mod workshop;
 
 pub use admin::{
-    AdminCharts, AdminFigures, AdminOverview, AdminWorkshop, AdminWorkshopCard, ChangeMark,
-    ClaimRow, ClaimsTable, DisableReport, GuardrailDrift, PoolFigures, RowStatus, SortBy, Spender,
-    TimeBucket, WorkshopConfig, ROWS_PER_PAGE,
+    AdminCharts, AdminFigures, AdminOverview, AdminWorkshop, AdminWorkshopCard, BulkTopUpReport,
+    ChangeMark, ClaimRow, ClaimsTable, DisableReport, GuardrailDrift, PoolFigures, RowStatus,
+    SortBy, Spender, TimeBucket, TopUpPreview, TopUpRecord, WorkshopConfig, ROWS_PER_PAGE,
 };
 pub use claim::{ClaimOverview, ClaimStatus, MyKey, RetryReport, SyncNowOutcome};
 pub use claim_page::{ClaimPage, ClaimView, MarketingChoice, SoldOut, WorkshopFigures};

@@ -20,4 +20,5 @@ pub mod session;
 pub mod state;
 pub mod telemetry;
 pub mod time_format;
+pub mod top_up;
 pub mod usage_sync;

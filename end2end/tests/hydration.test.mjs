@@ -12,7 +12,7 @@ test('home lists the workshops with their state', async () => {
   assert.equal(response.status(), 200);
   const cards = page.locator('.workshop-card');
   // Every workshop end2end/workshops.mjs writes.
-  assert.equal(await cards.count(), 7);
+  assert.equal(await cards.count(), 8);
   assert.match(await page.locator('.workshop-card[data-slug=open-now]').innerText(), /OPEN/i);
   assert.match(await page.locator('.workshop-card[data-slug=upcoming]').innerText(), /UPCOMING/i);
   // Open workshops come first.

@@ -4,7 +4,7 @@
 //!   ensured, so no claim waits for it;
 //! - every few seconds, the sweep finishes reservations nobody is finishing (a crashed
 //!   instance's, an outage's), so a kept place becomes a key without its attendee
-//!   clicking again;
+//!   clicking again, and settles top-ups whose OpenRouter answer was lost;
 //! - every second, each workshop's warm key pool is tended ([`Minter::tend_pool`]): filled
 //!   from its lead time before claims open, emptied once they close (so also at start-up
 //!   for workshops that closed while the server was down); now and then the renamer is
@@ -283,6 +283,12 @@ async fn sweep(state: &AppState) {
         Duration::from_secs(SWEEP_LEASE_SECONDS as u64),
     );
     let outcome = state.minter.sweep_stalled(&state.registry).await;
+    // Top-ups whose OpenRouter answer was lost: read back and settled.
+    if let Err(error) =
+        app::server::top_up::settle_lost_top_ups(&state.database, state.minter.client()).await
+    {
+        tracing::warn!(%error, "could not settle lost top-ups; the next pass tries again");
+    }
     drop(heartbeat);
     if let Err(error) = &outcome {
         tracing::warn!(%error, "the sweep failed; the next pass tries again");

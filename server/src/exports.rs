@@ -1,6 +1,6 @@
 //! The organiser's CSV exports, streamed a page of rows at a time (a workshop of
 //! thousands never sits in memory): `/admin/<slug>/claims.csv` — who claimed, when, the
-//! status, spend and limits, OpenRouter's masked key label and the first 8 characters of
+//! status, spend and limits (with what top-ups added), OpenRouter's masked key label and the first 8 characters of
 //! the key hash, never a plaintext key or a whole hash — and `/admin/<slug>/opt-ins.csv`,
 //! only the attendees who opted in to marketing at this workshop, with the time.
 //!
@@ -47,7 +47,7 @@ pub async fn claims_csv(
     let slug = workshop.slug.clone();
     let body = paged_csv(
         "email,name,provider,claimed_at_utc,status,key_label,key_hash_prefix,limit_usd,\
-         spent_usd,remaining_usd,usage_synced_at_utc,last_error\n",
+         spent_usd,remaining_usd,topped_up_usd,usage_synced_at_utc,last_error\n",
         move |after| {
             let (database, slug) = (database.clone(), slug.clone());
             async move {
@@ -197,6 +197,7 @@ fn claim_line(row: &AdminRow, now: i64) -> String {
         micros(Some(attendance.limit_usd_micros)),
         micros(attendance.usage_usd_micros),
         micros(attendance.limit_remaining_usd_micros),
+        micros(Some(attendance.topped_up_usd_micros)),
         text(utc(attendance.usage_synced_at)),
         text(attendance.last_error.clone().unwrap_or_default()),
     ];

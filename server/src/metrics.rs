@@ -207,7 +207,6 @@ impl RouteLabels {
             ["healthz"] => "/healthz",
             ["pkg", ..] => "/pkg/{file}",
             ["favicon.svg"] | ["favicon.ico"] => "/favicon",
-            ["_demo", "clock"] => "/_demo/clock",
             ["api", _] if self.server_functions.contains(path) => server_function_label(path),
             ["api", ..] => "/api/{unknown}",
             _ => "{other}",

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::model::{
-    AdminOverview, AdminWorkshop, ChangeMark, ClaimRow, ClaimsTable, DisableReport, GuardrailDrift,
-    RetryReport, SyncNowOutcome,
+    AdminOverview, AdminWorkshop, BulkTopUpReport, ChangeMark, ClaimRow, ClaimsTable,
+    DisableReport, GuardrailDrift, RetryReport, SyncNowOutcome, TopUpPreview,
 };
 
 /// The workshops the caller administers (global admins: all).
@@ -87,6 +87,47 @@ pub async fn retry_binding(slug: String, row: String) -> Result<ClaimRow, AppErr
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
     admin::retry_row(&state, workshop, &row).await
+}
+
+/// Raises the key of row `row` by `add_usd` dollars (`1`, `2.50`) on OpenRouter, within
+/// the workshop's cap and `max_key_limit_usd`; answers the row as it is now.
+#[server(endpoint = "top_up_key")]
+pub async fn top_up_key(slug: String, row: String, add_usd: String) -> Result<ClaimRow, AppError> {
+    use crate::server::{auth::require_admin_of, telemetry::record_slug, top_up};
+
+    record_slug(&slug);
+    let (state, admin, workshop) = require_admin_of(&slug).await?;
+    let add = top_up::parse_amount(&add_usd)?;
+    top_up::top_up_key(&state, &workshop, &row, add, &admin.email).await
+}
+
+/// What topping up every key spent above 80 % by `add_usd` would do: which keys, what
+/// it commits, how many the cap leaves room for.
+#[server(endpoint = "preview_top_up_low")]
+pub async fn preview_top_up_low(slug: String, add_usd: String) -> Result<TopUpPreview, AppError> {
+    use crate::server::{auth::require_admin_of, telemetry::record_slug, top_up};
+
+    record_slug(&slug);
+    let (state, _admin, workshop) = require_admin_of(&slug).await?;
+    let add = top_up::parse_amount(&add_usd)?;
+    top_up::preview_low_keys(&state, &workshop, add).await
+}
+
+/// Tops up by `add_usd` the keys of `rows` (the preview's, a few per call, so the page
+/// shows progress) or, without `rows`, every key spent above 80 % now; one after
+/// another, stopping at the workshop's cap.
+#[server(endpoint = "top_up_low")]
+pub async fn top_up_low(
+    slug: String,
+    add_usd: String,
+    rows: Option<Vec<String>>,
+) -> Result<BulkTopUpReport, AppError> {
+    use crate::server::{auth::require_admin_of, telemetry::record_slug, top_up};
+
+    record_slug(&slug);
+    let (state, admin, workshop) = require_admin_of(&slug).await?;
+    let add = top_up::parse_amount(&add_usd)?;
+    top_up::top_up_low_keys(&state, &workshop, add, rows, &admin.email).await
 }
 
 /// Assigns every unbound key of the workshop to its guardrail, in bulk calls.

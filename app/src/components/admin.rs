@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod figures;
+pub mod top_up;
 
 /// "1 claim", "3 claims": a number with its noun.
 pub fn counted(n: i64, one: &str, many: &str) -> String {

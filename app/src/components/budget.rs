@@ -1,5 +1,6 @@
-//! The key's budget: spent against the limit as a bar, what is left, and how fresh the
-//! figure is, with a Refresh that asks OpenRouter now (at most every 30 s per key).
+//! The key's budget: spent against the limit as a bar, what is left, what the organisers
+//! topped up, and how fresh the figure is, with a Refresh that asks OpenRouter now (at
+//! most every 30 s per key). The page's usual refresh brings a top-up in.
 
 use leptos::prelude::*;
 
@@ -47,6 +48,12 @@ pub fn Budget(key: MyKey, slug: String, now: Now) -> impl IntoView {
             >
                 {move || format!("{} of {}", spent.get(), limit.get())}
             </meter>
+            {move || {
+                let added = latest.get().topped_up;
+                added.is_positive().then(|| view! {
+                    <p class="budget-topped-up small">{format!("Includes {added} topped up by the organiser.")}</p>
+                })
+            }}
             <div class="budget-sync">
                 <span class="muted">{as_of}</span>
                 <ActionForm action=refresh attr:class="inline">

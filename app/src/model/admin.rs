@@ -245,6 +245,49 @@ pub struct ClaimRow {
     /// Why the last mint or binding attempt failed (no secrets).
     pub last_error: Option<String>,
     pub synced_at: Option<i64>,
+    /// What the organisers' top-ups added to the key's limit, and each of them, newest
+    /// first (the row's details: who, when, how much).
+    pub topped_up: Usd,
+    pub top_ups: Vec<TopUpRecord>,
+}
+
+/// One top-up of one key, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopUpRecord {
+    pub by: String,
+    pub at: WorkshopTime,
+    pub added: Usd,
+    /// The key's limit after it.
+    pub limit_after: Usd,
+}
+
+/// What "Top up all keys above 80 % spent" would do, before it is done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopUpPreview {
+    /// What each key would get.
+    pub add: Usd,
+    /// Keys above the threshold that can be topped up (bound, enabled, not expired).
+    pub keys: i64,
+    /// Their rows' ids, most spent first: the page tops up exactly these, a few per
+    /// call, to show progress.
+    pub rows: Vec<String>,
+    /// What topping up all of them would commit.
+    pub total: Usd,
+    /// How many of them the workshop's cap leaves room for.
+    pub fitting: i64,
+    /// The budget left to commit now.
+    pub left: Usd,
+}
+
+/// What a bulk top-up did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkTopUpReport {
+    pub topped_up: i64,
+    pub added: Usd,
+    /// Keys left out because the cap was reached (the run stops there).
+    pub left_at_cap: i64,
+    /// Keys OpenRouter did not take the new limit for (tried again from their rows).
+    pub failed: i64,
 }
 
 /// What changed last in a workshop's rows: the admin page polls this (a few bytes) and

@@ -62,6 +62,8 @@ pub struct MyKey {
     pub disabled: bool,
     /// The key's expiry has passed.
     pub expired: bool,
+    /// What the organisers added to the key's limit since it was claimed.
+    pub topped_up: Usd,
 }
 
 impl MyKey {
@@ -172,6 +174,7 @@ mod tests {
             remaining: None,
             disabled: false,
             expired: false,
+            topped_up: Usd::ZERO,
         };
         assert!(!format!("{key:?}").contains("topsecret"));
     }
@@ -195,6 +198,7 @@ mod tests {
             remaining: Some(Usd::ZERO),
             disabled: false,
             expired: false,
+            topped_up: Usd::ZERO,
         };
         assert_eq!(key.masked(), "sk-or-v1-0123…cdef");
         assert!(key.budget_used_up());

@@ -1,7 +1,8 @@
 //! `/admin/<slug>`: the live room. The workshop's figures against its caps, its charts,
 //! the attendee table (searched, filtered, sorted and paged on the server, 50 rows a
 //! page), and the actions that fix or end things, each answered in place: Retry one row,
-//! Retry all unbound, Sync usage now, Disable/Enable one key, Disable all keys (typed
+//! Retry all unbound, Sync usage now, Disable/Enable one key, Top up one key, Top up
+//! everyone low (preview, then a run with progress), Disable all keys (typed
 //! confirmation), Re-apply the guardrail; CSV exports; in demo mode, simulated activity.
 //!
 //! Live: while the page is open it asks the server every 3 s for a change mark (a few
@@ -20,13 +21,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::admin::{
-    get_admin_workshop, get_change_mark, get_guardrail_drift, list_claims, DisableAllKeys,
-    ReapplyGuardrail, RetryAllUnbound, RetryBinding, SetKeyDisabled, SimulateActivity,
-    SyncUsageNow,
+    get_admin_workshop, get_change_mark, get_guardrail_drift, list_claims, preview_top_up_low,
+    DisableAllKeys, ReapplyGuardrail, RetryAllUnbound, RetryBinding, SetKeyDisabled,
+    SimulateActivity, SyncUsageNow,
 };
 use crate::components::admin::charts::Charts;
 use crate::components::admin::counted;
 use crate::components::admin::figures::{Badges, FigureBars};
+use crate::components::admin::top_up::{top_up_outcome, BulkTopUp, RowTopUp, RowTopUps};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::layout::sign_in_href;
 use crate::components::relative_time::relative;
@@ -35,7 +37,7 @@ use crate::components::time_zone::{provide_viewer_zone, TimeText};
 use crate::error::AppError;
 use crate::model::{
     AdminFigures, AdminWorkshop, ClaimRow, ClaimsTable, GuardrailDrift, PoolFigures, RowStatus,
-    SortBy, WorkshopState,
+    SortBy, TopUpPreview, WorkshopState,
 };
 
 /// How often the live page asks whether anything changed.
@@ -51,6 +53,9 @@ struct AdminActions {
     disable_all: ServerAction<DisableAllKeys>,
     reapply: ServerAction<ReapplyGuardrail>,
     simulate: ServerAction<SimulateActivity>,
+    top_up: RowTopUps,
+    /// Ticks after each batch of a bulk top-up.
+    bulk_batches: RwSignal<usize>,
     /// Which action was submitted last: the outcome line speaks of that one.
     latest: RwSignal<Option<Latest>>,
 }
@@ -64,6 +69,7 @@ enum Latest {
     DisableAll,
     Reapply,
     Simulate,
+    TopUp,
 }
 
 impl AdminActions {
@@ -76,6 +82,8 @@ impl AdminActions {
             disable_all: ServerAction::new(),
             reapply: ServerAction::new(),
             simulate: ServerAction::new(),
+            top_up: RowTopUps::new(),
+            bulk_batches: RwSignal::new(0),
             latest: RwSignal::new(None),
         }
     }
@@ -98,6 +106,7 @@ impl AdminActions {
         watch(self.disable_all.pending().into(), Latest::DisableAll);
         watch(self.reapply.pending().into(), Latest::Reapply);
         watch(self.simulate.pending().into(), Latest::Simulate);
+        watch(self.top_up.action.pending().into(), Latest::TopUp);
     }
 
     /// Moves whenever any action finished: the figures and table reload then.
@@ -109,16 +118,31 @@ impl AdminActions {
             + self.disable_all.version().get()
             + self.reapply.version().get()
             + self.simulate.version().get()
+            + self.top_up.action.version().get()
+            + self.bulk_batches.get()
     }
 }
 
-/// The table's query, from the page's URL (`?q=…&status=…&sort=…&page=…`).
+/// The table's query, from the page's URL (`?q=…&status=…&sort=…&page=…`), and the
+/// amount of a bulk top-up being previewed (`&top_up=2`).
 #[derive(Clone, PartialEq)]
 struct TableQuery {
     search: String,
     status: String,
     sort: String,
     page: i64,
+    top_up: Option<String>,
+}
+
+impl TableQuery {
+    /// The parts a form on the page keeps when it changes another.
+    fn kept(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("q", self.search.clone()),
+            ("status", self.status.clone()),
+            ("sort", self.sort.clone()),
+        ]
+    }
 }
 
 /// What the page loads and does, made in `view` (see `AdminWorkshopRoute`).
@@ -134,6 +158,8 @@ struct AdminWorkshopData {
     live: Resource<Result<AdminWorkshop, AppError>>,
     table: Resource<Result<ClaimsTable, AppError>>,
     drift: Resource<Result<GuardrailDrift, AppError>>,
+    /// What "Top up everyone low" would do for the amount in the URL (none without one).
+    top_up_preview: Resource<Option<Result<TopUpPreview, AppError>>>,
 }
 
 /// Loads nothing in `data`: unlike `view`, `data` is not split off (it runs while the
@@ -167,6 +193,7 @@ impl AdminWorkshopData {
                     .get("page")
                     .and_then(|page| page.parse().ok())
                     .unwrap_or(1),
+                top_up: url.get("top_up").filter(|amount| !amount.trim().is_empty()),
             }
         });
         let changes = RwSignal::new(0u32);
@@ -192,6 +219,18 @@ impl AdminWorkshopData {
             move || (slug.get(), actions.reapply.version().get()),
             |(slug, _)| get_guardrail_drift(slug),
         );
+        let top_up_preview = Resource::new(
+            move || {
+                let amount = query.with(|query| query.top_up.clone());
+                (slug.get(), amount, changes.get(), actions.versions())
+            },
+            |(slug, amount, ..)| async move {
+                match amount {
+                    Some(amount) => Some(preview_top_up_low(slug, amount).await),
+                    None => None,
+                }
+            },
+        );
         AdminWorkshopData {
             slug,
             query,
@@ -201,6 +240,7 @@ impl AdminWorkshopData {
             live,
             table,
             drift,
+            top_up_preview,
         }
     }
 }
@@ -217,6 +257,7 @@ fn AdminWorkshopPage(route: AdminWorkshopData) -> impl IntoView {
         live,
         table,
         drift,
+        top_up_preview,
     } = route;
     poll_for_changes(slug, live, changes);
     actions.track_latest();
@@ -225,7 +266,7 @@ fn AdminWorkshopPage(route: AdminWorkshopData) -> impl IntoView {
             {move || Suspend::new(async move {
                 match admin.await {
                     Ok(admin) => view! {
-                        <AdminWorkshopView admin live actions table drift query />
+                        <AdminWorkshopView admin live actions table drift query top_up_preview />
                     }.into_any(),
                     Err(AppError::Unauthenticated) => {
                         let here = format!("/admin/{}", slug.get_untracked());
@@ -288,6 +329,7 @@ fn AdminWorkshopView(
     table: Resource<Result<ClaimsTable, AppError>>,
     drift: Resource<Result<GuardrailDrift, AppError>>,
     query: Memo<TableQuery>,
+    top_up_preview: Resource<Option<Result<TopUpPreview, AppError>>>,
 ) -> impl IntoView {
     let workshop = admin.workshop.clone();
     let slug = workshop.slug.clone();
@@ -330,6 +372,13 @@ fn AdminWorkshopView(
                     })}
                 </Transition>
                 <Toolbar slug=slug.clone() demo_mode=admin.demo_mode figures actions />
+                <BulkTopUp
+                    slug=slug.clone()
+                    amount=Signal::derive(move || query.with(|query| query.top_up.clone()))
+                    preview=top_up_preview
+                    batches=actions.bulk_batches
+                    keep=query.get_untracked().kept()
+                />
             </section>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -480,6 +529,7 @@ fn Toolbar(
             Some(Latest::Sync) => sync,
             Some(Latest::DisableAll) => disable_all,
             Some(Latest::Simulate) => simulate,
+            Some(Latest::TopUp) => top_up_outcome(actions.top_up),
             Some(Latest::Reapply) | None => None,
         }
         .unwrap_or_default()
@@ -573,12 +623,8 @@ fn ClaimsTableView(
 ) -> impl IntoView {
     let current = query.get_untracked();
     let page_href = move |page: i64| {
-        let pairs = [
-            ("q", current.search.clone()),
-            ("status", current.status.clone()),
-            ("sort", current.sort.clone()),
-            ("page", page.to_string()),
-        ];
+        let mut pairs = current.kept();
+        pairs.push(("page", page.to_string()));
         format!(
             "?{}",
             serde_urlencoded::to_string(pairs).unwrap_or_default()
@@ -658,6 +704,7 @@ fn ClaimRowView(row: ClaimRow, actions: AdminActions, now: i64) -> impl IntoView
                     aria-label=format!("{spent} of {}", row.limit)></meter>
                 <span class="small">{format!("{spent} of {}", row.limit)}</span>
                 {row.remaining.map(|left| view! { <span class="small muted">{format!(" · {} left", left.max(crate::model::Usd::ZERO))}</span> })}
+                {row.topped_up.is_positive().then(|| view! { <span class="small muted" data-topped-up>{format!("incl. {} topped up", row.topped_up)}</span> })}
                 {synced.map(|words| view! { <span class="small muted">{words}</span> })}
             </td>
             <td class="last-error" data-label="Last error">{row.last_error.clone().unwrap_or_default()}</td>
@@ -672,6 +719,7 @@ fn ClaimRowView(row: ClaimRow, actions: AdminActions, now: i64) -> impl IntoView
                         </button>
                     </ActionForm>
                 })}
+                {has_key.then(|| view! { <RowTopUp row=row.clone() slug=slug() top_ups=actions.top_up now /> })}
                 {has_key.then(|| view! {
                     <ActionForm action=actions.disable attr:class="inline">
                         <input type="hidden" name="slug" value=slug />

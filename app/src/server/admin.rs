@@ -11,12 +11,13 @@ use crate::error::AppError;
 use crate::model::{
     AdminCharts, AdminFigures, AdminOverview, AdminWorkshop, AdminWorkshopCard, ChangeMark,
     ClaimRow, ClaimStatus, ClaimsTable, DisableReport, GuardrailDrift, PoolFigures, RetryReport,
-    RowStatus, SortBy, Spender, SyncNowOutcome, TimeBucket, Usd, WorkshopConfig, ROWS_PER_PAGE,
+    RowStatus, SortBy, Spender, SyncNowOutcome, TimeBucket, TopUpRecord, Usd, WorkshopConfig,
+    ROWS_PER_PAGE,
 };
 use crate::server::auth::is_admin_of;
 use crate::server::db::{
-    shown_label, AdminRow, Attendance, Attendee, TableQuery, ORDER_LEAST_SPENT, ORDER_MOST_SPENT,
-    ORDER_NEWEST, ORDER_OLDEST, STATUS_CONDITIONS,
+    shown_label, AdminRow, Attendance, Attendee, TableQuery, TopUp, ORDER_LEAST_SPENT,
+    ORDER_MOST_SPENT, ORDER_NEWEST, ORDER_OLDEST, STATUS_CONDITIONS,
 };
 use crate::server::guardrail::settings_for;
 use crate::server::openrouter::{asked_by_a_person, KeyUpdate};
@@ -201,10 +202,25 @@ pub fn row_status(row: &Attendance, now: i64) -> RowStatus {
     }
 }
 
-/// A row as the table shows it.
-pub fn claim_row(row: AdminRow, workshop: &Workshop, now: i64) -> ClaimRow {
+/// A row as the table shows it, with its applied top-ups (`top_ups`: this row's, or a
+/// whole workshop's: only the row's are kept).
+pub fn claim_row(row: AdminRow, workshop: &Workshop, now: i64, top_ups: &[TopUp]) -> ClaimRow {
     let status = row_status(&row.attendance, now);
     let attendance = row.attendance;
+    let top_ups = top_ups
+        .iter()
+        .filter(|top_up| top_up.user_id == attendance.user_id && top_up.state == "applied")
+        .map(|top_up| TopUpRecord {
+            by: top_up.topped_up_by.clone(),
+            at: workshop_time(
+                DateTime::from_timestamp(top_up.settled_at.unwrap_or(top_up.created_at), 0)
+                    .unwrap_or_default(),
+                workshop.timezone,
+            ),
+            added: Usd::from_micros(top_up.added_usd_micros),
+            limit_after: Usd::from_micros(top_up.limit_after_micros),
+        })
+        .collect();
     let claimed_at = DateTime::from_timestamp(attendance.attended_at, 0).unwrap_or_default();
     ClaimRow {
         id: attendance.key_name,
@@ -219,6 +235,8 @@ pub fn claim_row(row: AdminRow, workshop: &Workshop, now: i64) -> ClaimRow {
         remaining: attendance.limit_remaining_usd_micros.map(Usd::from_micros),
         last_error: attendance.last_error,
         synced_at: attendance.usage_synced_at,
+        topped_up: Usd::from_micros(attendance.topped_up_usd_micros),
+        top_ups,
     }
 }
 
@@ -260,10 +278,11 @@ pub async fn claims_table(
             now,
         })
         .await?;
+    let top_ups = state.database.applied_top_ups(&workshop.slug).await?;
     Ok(ClaimsTable {
         rows: rows
             .into_iter()
-            .map(|row| claim_row(row, workshop, now))
+            .map(|row| claim_row(row, workshop, now, &top_ups))
             .collect(),
         total,
         page,
@@ -293,8 +312,26 @@ pub async fn change_mark(state: &AppState, workshop: &Workshop) -> Result<Change
     })
 }
 
+/// The row `id` as the table shows it, read now.
+pub async fn table_row(
+    state: &AppState,
+    workshop: &Workshop,
+    id: &str,
+) -> Result<ClaimRow, AppError> {
+    let row = find_row(state, workshop, id).await?;
+    let top_ups = state
+        .database
+        .top_ups_of(&workshop.slug, &row.attendance.user_id)
+        .await?;
+    Ok(claim_row(row, workshop, Utc::now().timestamp(), &top_ups))
+}
+
 /// The row `id` (its key name) of the workshop, with its attendee.
-async fn find_row(state: &AppState, workshop: &Workshop, id: &str) -> Result<AdminRow, AppError> {
+pub async fn find_row(
+    state: &AppState,
+    workshop: &Workshop,
+    id: &str,
+) -> Result<AdminRow, AppError> {
     state
         .database
         .admin_row(&workshop.slug, id)
@@ -315,8 +352,7 @@ pub async fn retry_row(
         .retry_row(workshop.clone(), row.attendance, state.clock.now())
         .await
         .map_err(|error| error.into_app_error(&title))?;
-    let row = find_row(state, &workshop, id).await?;
-    Ok(claim_row(row, &workshop, Utc::now().timestamp()))
+    table_row(state, &workshop, id).await
 }
 
 pub async fn retry_all_unbound(
@@ -396,8 +432,7 @@ pub async fn set_key_disabled(
         .database
         .set_key_disabled(&hash, disabled, Utc::now().timestamp())
         .await?;
-    let row = find_row(state, workshop, id).await?;
-    Ok(claim_row(row, workshop, Utc::now().timestamp()))
+    table_row(state, workshop, id).await
 }
 
 /// The end of a workshop: every key disabled. `confirmation` must be the slug, typed.
@@ -534,11 +569,21 @@ fn same_model(live: &str, file: &str) -> bool {
         })
 }
 
-/// Sends the file's settings to the guardrail again (one PATCH).
+/// Sends the file's settings to the guardrail again (one PATCH); refused on an instance
+/// whose file is older than another running instance's (see `carries_newest_file`).
 pub async fn reapply_guardrail(
     state: &AppState,
     workshop: &Workshop,
 ) -> Result<GuardrailDrift, AppError> {
+    // During a rolling deploy, an old instance's file would undo the new one's settings.
+    if !state.minter.carries_newest_file(workshop).await? {
+        return Err(AppError::Superseded(
+            "A newer version of this workshop's file is being deployed, and this server still \
+             runs the old one: re-applying from here would undo it. Reload the page once the \
+             deploy has finished, then re-apply."
+                .to_string(),
+        ));
+    }
     let Some(record) = state.database.guardrail_record(&workshop.slug).await? else {
         state
             .minter

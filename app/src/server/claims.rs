@@ -217,9 +217,12 @@ async fn signed_in_view(
                 let leased = row
                     .mint_lease_until
                     .is_some_and(|until| until > Utc::now().timestamp());
-                let retrying = row.mint_attempts > 0 && !leased;
+                // Or OpenRouter is held back right now (an outage, a rate limit): the
+                // claim kept the place without even trying.
+                let held_back = state.minter.client().unavailable_for();
+                let retrying = !leased && (row.mint_attempts > 0 || held_back.is_some());
                 let retry_in_secs = retrying
-                    .then(|| state.minter.client().unavailable_for())
+                    .then_some(held_back)
                     .flatten()
                     .map(|left| left.as_secs().max(1));
                 return Ok(ClaimView::Preparing {
@@ -344,6 +347,7 @@ fn my_key_with(row: Attendance, key: String, zone: &Tz, now: DateTime<Utc>) -> O
         remaining: row.limit_remaining_usd_micros.map(Usd::from_micros),
         disabled: row.key_disabled == Some(1),
         expired: expires <= now,
+        topped_up: Usd::from_micros(row.topped_up_usd_micros),
     })
 }
 
@@ -364,6 +368,7 @@ pub async fn refresh_my_usage(
     };
     let now = Utc::now().timestamp();
     if state.usage_refreshes.allow(&hash) {
+        let listed_from = Utc::now().timestamp();
         let key = state
             .minter
             .client()
@@ -377,7 +382,10 @@ pub async fn refresh_my_usage(
             })?;
         if let Some(key) = key {
             let figures = crate::server::usage_sync::figures_of(&key);
-            state.database.record_key_figures(&[figures], now).await?;
+            state
+                .database
+                .record_key_figures(&[figures], now, listed_from)
+                .await?;
         }
     }
     let OwnRow::Mine(row) = find_own_row(state, attendee, &workshop.slug).await? else {

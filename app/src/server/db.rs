@@ -15,6 +15,7 @@ mod minting;
 mod server_secrets;
 mod sessions;
 mod stored_keys;
+mod top_ups;
 mod usage;
 mod workshop_versions;
 
@@ -39,6 +40,7 @@ pub use key_pool::{NewPoolKey, PendingRename, PoolClosure, PoolCounts, PoolState
 pub use leases::BackgroundLease;
 pub use minting::{MintLease, MintedKey};
 pub use stored_keys::{shown_label, KeyError, KeyRingMismatch, SealReport, StoredKey};
+pub use top_ups::{NewTopUp, TopUp, TopUpReservation};
 pub use usage::KeyFigures;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");

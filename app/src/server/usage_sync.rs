@@ -84,6 +84,7 @@ pub async fn sync_usage(
     client: &OpenRouterClient,
     now: i64,
 ) -> Result<SyncReport, SyncError> {
+    let listed_from = chrono::Utc::now().timestamp();
     let mut figures = Vec::new();
     let mut list_calls = 0;
     loop {
@@ -95,7 +96,9 @@ pub async fn sync_usage(
             break;
         }
     }
-    let rows_updated = database.record_key_figures(&figures, now).await?;
+    let rows_updated = database
+        .record_key_figures(&figures, now, listed_from)
+        .await?;
     Ok(SyncReport {
         list_calls,
         keys_listed: figures.len(),

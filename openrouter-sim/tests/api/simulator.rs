@@ -767,6 +767,38 @@ async fn usage_can_be_advanced_and_overshoot_the_limit() {
 }
 
 #[tokio::test]
+async fn a_patched_limit_moves_what_is_left_and_null_removes_it() {
+    let h = Harness::start().await;
+    let (hash, plaintext) = h.create_key(json!({"name": "k", "limit": 2})).await;
+    assert!(h.sim().add_usage(&hash, 1.5));
+    let path = format!("/keys/{hash}");
+    let raised = h
+        .call(Method::PATCH, &path, Some(json!({"limit": 3})))
+        .await;
+    assert_eq!(raised.status, StatusCode::OK, "{:?}", raised.body);
+    assert_eq!(raised.body["data"]["limit"], 3.0);
+    assert_eq!(raised.body["data"]["limit_remaining"], 1.5);
+    // The key itself sees the new limit (what a top-up is for).
+    let current = h.call_as(Some(&plaintext), Method::GET, "/key", None).await;
+    assert_eq!(current.body["data"]["limit"], 3.0);
+    assert_eq!(current.body["data"]["limit_remaining"], 1.5);
+    // Untouched fields stay; `null` removes the limit, as the spec says.
+    let renamed = h
+        .call(Method::PATCH, &path, Some(json!({"name": "k2"})))
+        .await;
+    assert_eq!(renamed.body["data"]["limit"], 3.0);
+    let unlimited = h
+        .call(Method::PATCH, &path, Some(json!({"limit": null})))
+        .await;
+    assert_eq!(unlimited.body["data"]["limit"], Value::Null);
+    assert_eq!(unlimited.body["data"]["limit_remaining"], Value::Null);
+    let negative = h
+        .call(Method::PATCH, &path, Some(json!({"limit": -1})))
+        .await;
+    assert_eq!(negative.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
 async fn hundreds_of_concurrent_creates_all_succeed() {
     let h = Harness::start().await;
     let mut tasks = tokio::task::JoinSet::new();

@@ -270,3 +270,85 @@ on_both_repositories!(
         assert_eq!(db.shared_secret("other", "x", 12).await.unwrap(), "x");
     }
 );
+
+on_both_repositories!(
+    a_version_registered_in_the_same_second_is_still_the_newest,
+    |db: Database| async move {
+        db.register_workshop_version("ws", "a-old", 1_000)
+            .await
+            .unwrap();
+        // The new instance starts within the same second (its digest sorts after the old
+        // one's, so a tie would pick the old), and a third on a host whose
+        // clock is behind: each still counts as the later start.
+        db.register_workshop_version("ws", "b-new", 1_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.newest_workshop_version("ws").await.unwrap().as_deref(),
+            Some("b-new")
+        );
+        db.register_workshop_version("ws", "c-behind", 990)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.newest_workshop_version("ws").await.unwrap().as_deref(),
+            Some("c-behind")
+        );
+        // Another workshop's versions are its own.
+        assert_eq!(db.newest_workshop_version("other").await.unwrap(), None);
+    }
+);
+
+on_both_repositories!(
+    a_listing_older_than_an_organisers_enable_does_not_undo_it,
+    |db: Database| async move {
+        let user = ada();
+        db.upsert_attendee(&user, 1).await.unwrap();
+        db.reserve_claim(&reservation(&user, "k")).await.unwrap();
+        db.take_mint_lease("github:1", "ws", "lease", 2, 60)
+            .await
+            .unwrap();
+        let plaintext = Secret::new("sk-or-v1-listing");
+        assert!(db
+            .store_minted_key(&MintedKey {
+                user_id: "github:1",
+                workshop_slug: "ws",
+                lease: "lease",
+                hash: "hash-1",
+                plaintext: &plaintext,
+                label: "sk-or-v1-x...",
+                now: 3,
+            })
+            .await
+            .unwrap());
+        // OpenRouter says the key is disabled; a listing asked for at any time is taken
+        // while no organiser has touched the row (its other updates, like the claim at
+        // 1,000, do not count).
+        let disabled_there = app::server::db::KeyFigures {
+            hash: "hash-1".into(),
+            usage_usd_micros: 420_000,
+            limit_remaining_usd_micros: Some(1_580_000),
+            disabled: true,
+        };
+        db.record_key_figures(std::slice::from_ref(&disabled_there), 1_001, 999)
+            .await
+            .unwrap();
+        let row = db.find_attendance("github:1", "ws").await.unwrap().unwrap();
+        assert_eq!(row.key_disabled, Some(1));
+        assert_eq!(row.usage_usd_micros, Some(420_000), "the spend is recorded");
+        // The organiser enables it at 2,000; a listing asked for at 1,999 (the key still
+        // disabled then) arrives afterwards: the Enable stands.
+        db.set_key_disabled("hash-1", false, 2_000).await.unwrap();
+        db.record_key_figures(std::slice::from_ref(&disabled_there), 2_001, 1_999)
+            .await
+            .unwrap();
+        let row = db.find_attendance("github:1", "ws").await.unwrap().unwrap();
+        assert_eq!(row.key_disabled, Some(0), "the organiser's Enable stands");
+        // A listing asked for after the Enable is OpenRouter's word.
+        db.record_key_figures(&[disabled_there], 2_002, 2_001)
+            .await
+            .unwrap();
+        let row = db.find_attendance("github:1", "ws").await.unwrap().unwrap();
+        assert_eq!(row.key_disabled, Some(1));
+    }
+);

@@ -26,4 +26,5 @@ mod sealing;
 mod security;
 mod sessions;
 mod startup;
+mod top_up;
 mod usage_sync;

@@ -580,3 +580,75 @@ async fn a_rolling_deploy_converges_on_the_newest_file_without_ping_pong() {
     assert_eq!(rows.len(), claimed.len());
     drop((old, new));
 }
+
+/// During a rolling deploy, "Re-apply the file's settings" on an instance that still
+/// runs the old file is refused (it would undo the new file's guardrail); the instance
+/// with the new file re-applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_instance_refuses_to_reapply_the_guardrail_mid_deploy() {
+    let fresh = crate::support::databases::FreshDatabase::postgres().await;
+    let url = fresh.url().to_string();
+    let openrouter = openrouter_sim::Simulator::new("sk-or-v1-reapply")
+        .spawn("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let window = Window::open_now();
+    let instance = |limit: u32| {
+        let mut settings = crate::support::live_settings();
+        settings.openrouter_base_url = openrouter.base_url().to_string();
+        settings.openrouter_management_key = app::server::secret::Secret::new("sk-or-v1-reapply");
+        let file = format!(
+            "title: Reapply\ntimezone: UTC\n{}key_limit_usd: 1\nlimit_usd: {limit}\n\
+             allowed_models: [openai/gpt-5-nano]\nkey_pool: 0\nadmins: [organiser@example.com]\n",
+            window.yaml()
+        );
+        TestAppBuilder::new()
+            .workshop("reapply", &file)
+            .database(&url)
+            .live(settings)
+            .spawn()
+    };
+    let old = instance(100).await;
+    let new = instance(200).await;
+    let database = test_database(&url).await;
+    let (_, cookie) = session_for(&database, "organiser@example.com").await;
+    let client = reqwest::Client::new();
+    let reapply = |base: String| {
+        let (client, cookie) = (client.clone(), cookie.clone());
+        async move {
+            let response = client
+                .post(format!("{base}/api/reapply_guardrail"))
+                .header("cookie", cookie)
+                .form(&[("slug", "reapply")])
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, answer) = reapply(old.base_url.clone()).await;
+    assert_eq!(status, 409, "{answer}");
+    assert!(
+        answer.contains("newer version of this workshop's file"),
+        "{answer}"
+    );
+    assert!(
+        openrouter
+            .simulator()
+            .guardrails()
+            .iter()
+            .all(|guardrail| guardrail.limit_usd != Some(100.0)),
+        "the old file's cap never reached OpenRouter"
+    );
+    let (status, answer) = reapply(new.base_url.clone()).await;
+    assert_eq!(status, 200, "{answer}");
+    let guardrails: Vec<_> = openrouter
+        .simulator()
+        .guardrails()
+        .into_iter()
+        .filter(|guardrail| guardrail.name == "workshop-reapply")
+        .collect();
+    assert_eq!(guardrails.len(), 1, "{guardrails:?}");
+    assert_eq!(guardrails[0].limit_usd, Some(200.0), "the new file's cap");
+    drop((old, new));
+}

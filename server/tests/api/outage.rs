@@ -196,6 +196,14 @@ async fn a_rate_limit_is_honoured_by_the_whole_instance(url: String) {
         1,
         "one create, the one OpenRouter refused"
     );
+    // Their page says so: the place is kept and the server keeps trying.
+    for attendee in &room {
+        let (status, page) = app
+            .call(attendee, "get_claim_page", &[("slug", "open-now")])
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(page["claim"]["Preparing"]["retrying"], true, "{page}");
+    }
 
     // After the window, nobody clicking again: the sweep finishes every kept place.
     let database = app.database().await;

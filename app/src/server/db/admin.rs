@@ -274,7 +274,8 @@ impl Database {
         now: i64,
     ) -> Result<(), DbError> {
         sqlx::query(
-            "UPDATE workshop_attendance SET key_disabled = $2, updated_at = $3 WHERE or_key_hash = $1",
+            "UPDATE workshop_attendance SET key_disabled = $2, updated_at = $3, disabled_changed_at = $3
+             WHERE or_key_hash = $1",
         )
         .bind(key_hash)
         .bind(i64::from(disabled))

@@ -3,6 +3,7 @@
 
 use super::key_pool::take_ready_pool_key;
 use super::stored_keys::{attendance_context, pool_context, StoredKey};
+use super::top_ups::committed_usd_micros;
 use super::{take_lock_row, Database, DbError};
 use crate::model::ClaimStatus;
 
@@ -38,6 +39,8 @@ pub struct Attendance {
     /// A key handed out from the warm pool keeps its pool name on OpenRouter until the
     /// background rename; this is that name, and `None` once renamed.
     pub pool_key_name: Option<String>,
+    /// What the organisers' applied top-ups added to this key's limit.
+    pub topped_up_usd_micros: i64,
 }
 
 impl Attendance {
@@ -52,7 +55,7 @@ pub(super) const ATTENDANCE_COLUMNS: &str =
      or_key_hash, or_key_plaintext, key_label, limit_usd_micros, expires_at, or_guardrail_id, \
      guardrail_attached_at, usage_usd_micros, usage_synced_at, last_error, attended_at, updated_at, \
      mint_lease_until, mint_attempts, bind_attempts, limit_remaining_usd_micros, key_disabled, \
-     pool_key_name";
+     pool_key_name, topped_up_usd_micros";
 
 /// A claim about to be reserved, with the workshop's caps to check it against.
 #[derive(Debug, Clone)]
@@ -141,13 +144,13 @@ impl Database {
             return Ok(ReserveOutcome::Existing(existing));
         }
 
-        let (claims, issued): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), CAST(COALESCE(SUM(limit_usd_micros), 0) AS BIGINT)
-             FROM workshop_attendance WHERE workshop_slug = $1",
-        )
-        .bind(claim.workshop_slug)
-        .fetch_one(&mut *transaction)
-        .await?;
+        let (claims,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM workshop_attendance WHERE workshop_slug = $1")
+                .bind(claim.workshop_slug)
+                .fetch_one(&mut *transaction)
+                .await?;
+        // Keys' limits and the organisers' top-ups on their way to OpenRouter.
+        let issued = committed_usd_micros(&mut transaction, claim.workshop_slug).await?;
         if claim.max_attendees.is_some_and(|max| claims >= max) {
             transaction.rollback().await?;
             return Ok(ReserveOutcome::AttendeesFull);

@@ -15,11 +15,14 @@ pub struct KeyFigures {
 
 impl Database {
     /// Copies the figures of the keys we issued (others in the account are ignored) and
-    /// returns how many rows were updated.
+    /// returns how many rows were updated. `listed_from` is when the listing was asked
+    /// for (real time): a row an organiser disabled or enabled since then keeps that
+    /// state, because the listing may predate it (the next sync brings OpenRouter's).
     pub async fn record_key_figures(
         &self,
         figures: &[KeyFigures],
         now: i64,
+        listed_from: i64,
     ) -> Result<u64, DbError> {
         let ours: HashSet<String> = sqlx::query_as::<_, (String,)>(
             "SELECT or_key_hash FROM workshop_attendance WHERE or_key_hash IS NOT NULL",
@@ -34,7 +37,8 @@ impl Database {
         for key in figures.iter().filter(|key| ours.contains(&key.hash)) {
             updated += sqlx::query(
                 "UPDATE workshop_attendance SET usage_usd_micros = $2, limit_remaining_usd_micros = $3,
-                     key_disabled = $4, usage_synced_at = $5
+                     key_disabled = CASE WHEN disabled_changed_at >= $6 THEN key_disabled ELSE $4 END,
+                     usage_synced_at = $5
                  WHERE or_key_hash = $1",
             )
             .bind(&key.hash)
@@ -42,6 +46,7 @@ impl Database {
             .bind(key.limit_remaining_usd_micros)
             .bind(i64::from(key.disabled))
             .bind(now)
+            .bind(listed_from)
             .execute(&mut *transaction)
             .await?
             .rows_affected();

@@ -349,3 +349,27 @@ fn a_bad_key_pool_is_refused_with_its_line() {
         assert!(problem.message.contains(words), "{line}: {problem}");
     }
 }
+
+#[test]
+fn the_most_a_key_may_be_topped_up_to_is_checked_against_the_limits() {
+    let registry = load(&[("ws.yaml", VALID)]).unwrap();
+    assert_eq!(registry.get("ws").unwrap().max_key_limit, None);
+    let registry = load(&[("ws.yaml", &format!("{VALID}max_key_limit_usd: 5\n"))]).unwrap();
+    assert_eq!(
+        registry.get("ws").unwrap().max_key_limit,
+        Usd::from_dollars(5.0)
+    );
+    for (value, words) in [
+        ("1.5", "below the per-key limit"),
+        ("301", "above the workshop cap"),
+        ("0", "must be more than zero"),
+    ] {
+        let problem = refused("ws.yaml", &format!("{VALID}max_key_limit_usd: {value}\n"));
+        assert_eq!(
+            problem.field.as_deref(),
+            Some("max_key_limit_usd"),
+            "{value}"
+        );
+        assert!(problem.message.contains(words), "{value}: {problem}");
+    }
+}

@@ -39,6 +39,8 @@ pub struct Workshop {
     pub marketing_opt_in_text: Option<String>,
     /// How many ready keys the warm pool keeps (`key_pool`; see `key_pool_size`).
     pub key_pool: KeyPoolSize,
+    /// The most a key may be topped up to (`max_key_limit_usd`); `None`: up to the cap.
+    pub max_key_limit: Option<Usd>,
     /// SHA-256 of the file as loaded: which version of it this instance carries (a
     /// rolling deploy runs two side by side; see `Minter::carries_newest_file`).
     pub file_digest: String,
@@ -122,6 +124,8 @@ struct WorkshopFile {
     marketing_opt_in_text: Option<String>,
     #[serde(default)]
     key_pool: Option<KeyPoolField>,
+    #[serde(default)]
+    max_key_limit_usd: Option<f64>,
 }
 
 const FIELDS: &[&str] = &[
@@ -139,6 +143,7 @@ const FIELDS: &[&str] = &[
     "allowed_email_domains",
     "marketing_opt_in_text",
     "key_pool",
+    "max_key_limit_usd",
 ];
 
 /// When `key_expires_at` is left out, keys live one day past the close of claims.
@@ -275,6 +280,22 @@ impl Checker<'_> {
                 );
             }
         }
+        let max_key_limit = file
+            .max_key_limit_usd
+            .and_then(|max| self.money("max_key_limit_usd", max));
+        if let (Some(max), Some(key_limit), Some(limit)) = (max_key_limit, key_limit, limit) {
+            if max < key_limit {
+                self.problem(
+                    "max_key_limit_usd",
+                    format!("the most a key may be topped up to ({max}) is below the per-key limit {key_limit}"),
+                );
+            } else if max > limit {
+                self.problem(
+                    "max_key_limit_usd",
+                    format!("the most a key may be topped up to ({max}) is above the workshop cap {limit}"),
+                );
+            }
+        }
         if let Some(max) = file.max_attendees {
             if max < 1 {
                 self.problem(
@@ -316,6 +337,7 @@ impl Checker<'_> {
             allowed_email_domains,
             marketing_opt_in_text,
             key_pool,
+            max_key_limit,
             file_digest: hex_digest(self.source),
         })
     }
