@@ -3,8 +3,8 @@
 //! cap (saying how much is left) and past `max_key_limit_usd`, keeps the cap exactly
 //! when twenty race for the last dollars, is refused to attendees and to another
 //! workshop's organisers, and loses nothing when OpenRouter fails mid-way: the limit
-//! stored ends equal to OpenRouter's. The bulk top-up previews, then tops up the keys
-//! spent above 80 %.
+//! stored ends equal to OpenRouter's; an expired key is refused. The bulk top-up
+//! previews, then tops up the keys spent above 80 %.
 
 use std::time::{Duration, Instant};
 
@@ -428,4 +428,46 @@ async fn the_page_tops_up_the_named_rows_in_small_calls(url: String) {
 on_both_databases!(
     bulk_top_ups_take_the_named_rows_ten_at_most,
     the_page_tops_up_the_named_rows_in_small_calls
+);
+
+async fn an_expired_key_is_not_topped_up(url: String) {
+    let app = app_on(&url, "2", 12, "").await;
+    let (_, row) = claimed(&app, "late@example.com").await;
+    let organiser = app.demo_sign_in("organiser@example.com").await;
+    // Forty days on (the demo clock): claims closed after 30, the key expired a day later.
+    let moved = app
+        .client
+        .post(app.url("/_demo/clock"))
+        .json(&serde_json::json!({ "offset_secs": 40 * 86_400 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    let (status, answer) = top_up(&app, &organiser, &row, "1").await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer.to_string().contains("This key has expired"),
+        "{answer}"
+    );
+    assert_eq!(
+        sim_limit(&app, &row),
+        Some(2.0),
+        "OpenRouter's limit untouched"
+    );
+    let stored = app
+        .database()
+        .await
+        .find_attendance_by_email("ws", "late@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.limit_usd_micros, 2_000_000,
+        "the stored limit untouched"
+    );
+}
+
+on_both_databases!(
+    an_expired_key_is_refused_a_top_up,
+    an_expired_key_is_not_topped_up
 );
