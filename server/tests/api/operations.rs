@@ -475,6 +475,27 @@ on_both_databases!(
     json_logs_name_the_request_and_the_workshop
 );
 
+/// One instance of a rolling deploy: live mode on the shared database `url` and the
+/// shared OpenRouter (whose management key is the workshop's name), carrying `file` as
+/// workshop `slug`.
+async fn live_instance(
+    url: &str,
+    openrouter: &openrouter_sim::RunningSimulator,
+    slug: &str,
+    file: String,
+) -> TestApp {
+    let mut settings = crate::support::live_settings();
+    settings.openrouter_base_url = openrouter.base_url().to_string();
+    settings.openrouter_management_key =
+        app::server::secret::Secret::new(format!("sk-or-v1-{slug}"));
+    TestAppBuilder::new()
+        .workshop(slug, &file)
+        .database(url)
+        .live(settings)
+        .spawn()
+        .await
+}
+
 /// A rolling deploy that changes a workshop file (issue 20, item 5), on Postgres: the old
 /// instance (keys of $2) and the new one ($3) run side by side for 30 s on one database
 /// and one OpenRouter. The pool converges to $3 keys, no more keys are deleted than the
@@ -496,16 +517,7 @@ async fn a_rolling_deploy_converges_on_the_newest_file_without_ping_pong() {
             window.yaml()
         )
     };
-    let instance = |limit: u32| {
-        let mut settings = crate::support::live_settings();
-        settings.openrouter_base_url = openrouter.base_url().to_string();
-        settings.openrouter_management_key = app::server::secret::Secret::new("sk-or-v1-rolling");
-        TestAppBuilder::new()
-            .workshop("rolling", &file(limit))
-            .database(&url)
-            .live(settings)
-            .spawn()
-    };
+    let instance = |limit: u32| live_instance(&url, &openrouter, "rolling", file(limit));
     let pool_keys = || {
         openrouter
             .simulator()
@@ -594,19 +606,12 @@ async fn an_old_instance_refuses_to_reapply_the_guardrail_mid_deploy() {
         .unwrap();
     let window = Window::open_now();
     let instance = |limit: u32| {
-        let mut settings = crate::support::live_settings();
-        settings.openrouter_base_url = openrouter.base_url().to_string();
-        settings.openrouter_management_key = app::server::secret::Secret::new("sk-or-v1-reapply");
         let file = format!(
             "title: Reapply\ntimezone: UTC\n{}key_limit_usd: 1\nlimit_usd: {limit}\n\
              allowed_models: [openai/gpt-5-nano]\nkey_pool: 0\nadmins: [organiser@example.com]\n",
             window.yaml()
         );
-        TestAppBuilder::new()
-            .workshop("reapply", &file)
-            .database(&url)
-            .live(settings)
-            .spawn()
+        live_instance(&url, &openrouter, "reapply", file)
     };
     let old = instance(100).await;
     let new = instance(200).await;
