@@ -236,7 +236,7 @@ pub async fn top_up_low_keys(
         match top_up_key(state, workshop, id, add, by).await {
             Ok(_) => {
                 report.topped_up += 1;
-                report.added = Usd::from_micros(report.added.micros() + add.micros());
+                report.added = report.added + add;
             }
             Err(AppError::SoldOut(_)) => {
                 report.left_at_cap = (rows.len() - index) as i64;
@@ -281,8 +281,14 @@ pub async fn settle_lost_top_ups(
         };
         let wanted = Usd::from_micros(top_up.limit_after_micros).as_dollars();
         let has_new_limit = key.limit.is_some_and(|limit| (limit - wanted).abs() < 1e-9);
-        if has_new_limit || settle_now(database, client, &top_up).await.is_ok() {
-            database.apply_top_up(&top_up.id, now).await?;
+        // Already there: applied here. Otherwise sent again; `settle_now` applies it
+        // when OpenRouter takes it.
+        let applied = if has_new_limit {
+            database.apply_top_up(&top_up.id, now).await?
+        } else {
+            settle_now(database, client, &top_up).await.is_ok()
+        };
+        if applied {
             settled += 1;
         }
     }
