@@ -11,7 +11,7 @@ bench: ## Claim and admin benchmark against the release server in demo mode (BEN
 	@scripts/bench.sh $(BENCH_ARGS)
 	@scripts/weigh.sh
 
-weigh: ## What /w/<slug> weighs on a cold load (budget 320 KB), and click-to-key time, in Chromium
+weigh: ## What /w/<slug> weighs on a cold load (budget 200 KB), hydration on 1.6 Mbps/150 ms wifi (median of 3) and click-to-key time, in Chromium
 	@scripts/weigh.sh
 
 dist:  ## The deployable artefact in dist/: the live server (no demo), the precompressed site, workshops/, deploy/ (README, "Deploying")

@@ -55,26 +55,6 @@ export function brotliBytes(url, cookie) {
   });
 }
 
-/**
- * Resolves once the page's wasm is served precompressed: the server compresses its files
- * at brotli's best in the background after start-up and less well until then, so a
- * weight measured earlier would not be what attendees get. Fails after `deadlineMs`.
- */
-export async function waitForCompressedAssets(base, page, deadlineMs) {
-  const html = await (await fetch(`${base}${page}`)).text();
-  const wasm = html.match(/\/pkg\/[^"']+\.wasm/)?.[0];
-  if (!wasm) throw new Error(`no wasm file named on ${page}`);
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    const response = await fetch(`${base}${wasm}`, { headers: { 'accept-encoding': 'br' } });
-    await response.body?.cancel();
-    // Until then the on-the-fly compression answers (lighter brotli, streamed: no length).
-    if (response.headers.get('content-encoding') === 'br' && response.headers.get('content-length')) return;
-    await new Promise((next) => setTimeout(next, 200)); // poll interval, not a synchronisation
-  }
-  throw new Error(`${wasm} was not served brotli-compressed within ${deadlineMs} ms`);
-}
-
 export function startServer(port, dataDir, name, extraEnv) {
   const server = spawn(serverBinary, [], {
     cwd: root,

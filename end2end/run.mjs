@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorkshops } from './workshops.mjs';
 import {
-  children, freePort, root, startOidcProvider, startServer, waitForCompressedAssets, waitForHealth,
+  children, freePort, root, startOidcProvider, startServer, waitForHealth,
 } from './harness.mjs';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wkm-e2e-'));
@@ -27,8 +27,6 @@ try {
   // control routes (faults, outages, usage).
   const demo = startServer(demoPort, dataDir, 'demo', { DEMO_SIMULATOR_ADDR: `127.0.0.1:${simulatorPort}` });
   await waitForHealth(`${baseUrl}/healthz`, demo, 30_000);
-  // The weight test measures what attendees get: the brotli files.
-  await waitForCompressedAssets(baseUrl, '/w/open-now', 60_000);
   const live = startServer(livePort, dataDir, 'live', {
     DEMO_MODE: 'false',
     PUBLIC_URL: liveBaseUrl,

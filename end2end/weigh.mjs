@@ -3,21 +3,28 @@
 // empty cache, then prints:
 //   - every file of a cold load of /w/open-now (signed out) with its bytes as
 //     transferred to a browser on https (brotli; see `brotliBytes`), and the total
-//     against the 320 KB budget;
+//     against the 200 KB budget;
 //   - the same for /admin (an organiser's cold load), to show it is split off;
+//   - how long the page takes to hydrate (Copy works) on conference wifi: Chromium
+//     throttled to 1.6 Mbps down / 150 ms round trip, cold cache, brotli as on https;
+//     the median of 3 loads;
 //   - the time from the "Claim my key" click to the key card on screen, over N claims.
+// Exits 1 when the cold load is over the budget.
 // Usage: node end2end/weigh.mjs [--claims N]   (needs `cargo leptos build --release`)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorkshops } from './workshops.mjs';
 import {
-  brotliBytes, children, freePort, startServer, waitForCompressedAssets, waitForHealth,
+  brotliBytes, children, freePort, startServer, waitForHealth,
 } from './harness.mjs';
 import { launch } from './tests/browser.mjs';
 
-// Issue 22 brings it to 200 KB; until then, the 312 KB measured on 2026-12-02 plus a little.
-const BUDGET = 320 * 1024;
+// The attendee's page on a phone on a room's wifi: 200 KB cold, hydrated within 1.5 s.
+// (The claim-page browser test guards a looser 320 KB against regressions until the page
+// meets this; see docs/benchmarks.md, Page weight.)
+const BUDGET = 200 * 1024;
+const HYDRATION_TARGET_MS = 1500;
 const claimsArg = process.argv.indexOf('--claims');
 const claims = claimsArg > 0 ? Number(process.argv[claimsArg + 1]) : 10;
 
@@ -53,6 +60,55 @@ function printFiles(title, files) {
   }
   console.log(`  ${String(total).padStart(8)} B  total (${(total / 1024).toFixed(1)} KB)`);
   return total;
+}
+
+/** 1.6 Mbps down, 750 kbps up, 150 ms round trip: a room's shared wifi. */
+const CONFERENCE_WIFI = {
+  offline: false,
+  latency: 150,
+  downloadThroughput: (1.6 * 1000 * 1000) / 8,
+  uploadThroughput: (750 * 1000) / 8,
+};
+
+/** Navigation start → <body data-hydrated> (the app marks it once hydrated), cold. */
+async function hydrationTime(browser, url) {
+  const context = await browser.newContext();
+  // Plain http on loopback: Chromium offers brotli only on https, so ask for it the way
+  // an https browser does, and the bytes on the throttled wire are an attendee's.
+  await context.setExtraHTTPHeaders({ 'accept-encoding': 'br, gzip' });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.body?.dataset.hydrated === 'true') {
+        window.__hydratedAt = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
+  });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', CONFERENCE_WIFI);
+  const encodings = new Set();
+  page.on('response', async (response) => {
+    if (new URL(response.url()).pathname.endsWith('.wasm')) {
+      encodings.add((await response.allHeaders())['content-encoding'] ?? 'none');
+    }
+  });
+  await page.goto(url);
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 60_000 });
+  const millis = await page.evaluate(() => window.__hydratedAt);
+  await context.close();
+  return { millis, encodings: [...encodings].join(',') };
+}
+
+async function hydrationOnConferenceWifi(browser, url) {
+  const loads = [];
+  for (let n = 0; n < 3; n += 1) loads.push(await hydrationTime(browser, url));
+  const times = loads.map(({ millis }) => millis).sort((a, b) => a - b);
+  console.log(`\nhydrated (Copy works) on conference wifi (1.6 Mbps, 150 ms), cold, 3 loads:`);
+  console.log(`  median ${times[1].toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')} ms; wasm as ${loads[0].encodings})`);
+  return times[1];
 }
 
 async function demoSignIn(page, base, email, next) {
@@ -100,7 +156,6 @@ try {
   const base = `http://127.0.0.1:${port}`;
   const server = startServer(port, dataDir, 'weigh', {});
   await waitForHealth(`${base}/healthz`, server, 30_000);
-  await waitForCompressedAssets(base, '/w/open-now', 60_000);
   browser = await launch();
   const total = printFiles(`cold load of ${base}/w/open-now, signed out:`, await coldLoad(browser, `${base}/w/open-now`));
   console.log(total <= BUDGET
@@ -108,6 +163,10 @@ try {
     : `  OVER the ${BUDGET / 1024} KB budget by ${total - BUDGET} B`);
   printFiles(`cold load of ${base}/admin, signed in as the organiser:`, await coldLoad(browser, `${base}/admin`,
     (page) => demoSignIn(page, base, 'organiser@example.com', '/')));
+  const hydrated = await hydrationOnConferenceWifi(browser, `${base}/w/open-now`);
+  console.log(hydrated <= HYDRATION_TARGET_MS
+    ? `  within the ${HYDRATION_TARGET_MS} ms target`
+    : `  OVER the ${HYDRATION_TARGET_MS} ms target by ${(hydrated - HYDRATION_TARGET_MS).toFixed(0)} ms`);
   await timeToKey(browser, base, claims);
   exitCode = total <= BUDGET ? 0 : 1;
 } catch (error) {

@@ -7,4 +7,4 @@ scripts/install-tools.sh build
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 # Demo mode is never implied: the server runs live unless told otherwise.
 export DEMO_MODE=true
-exec cargo leptos serve --release --split
+exec cargo leptos serve --release --split --precompress

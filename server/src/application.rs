@@ -11,6 +11,7 @@ use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 use std::future::IntoFuture;
@@ -393,7 +394,7 @@ pub fn router(
     let precompressed = if hashed {
         let folder =
             std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-        PrecompressedFiles::start(folder, pkg_prefix)
+        PrecompressedFiles::load(&folder, pkg_prefix)
     } else {
         PrecompressedFiles::default()
     };
@@ -401,7 +402,7 @@ pub fn router(
     let route_labels = RouteLabels::new(
         leptos::server_fn::axum::server_fn_paths().map(|(path, _method)| path.to_string()),
     );
-    Router::new()
+    let app = Router::new()
         .merge(probes::router(draining))
         .route("/w/{slug}/key.env", get(key_file::download))
         .route("/admin/{slug}/claims.csv", get(exports::claims_csv))
@@ -416,11 +417,23 @@ pub fn router(
             AppState,
             _,
         >(context, shell))
-        .layer(middleware::from_fn(page_redirect::redirect_pages_with_303))
-        .layer(middleware::from_fn(error_status::correct_error_status))
-        .layer(middleware::from_fn(body_limit::limit_request_bodies))
+        .with_state(state);
+    // The layers wrap the whole router once, outermost first. `Router::layer` would wrap
+    // every route on its own, and axum clones a route's boxed service for each request —
+    // with a dozen layers, a dozen nested boxes per request (about 16 MB at the peak of a
+    // burst of 200 claims; docs/benchmarks.md, Memory).
+    let layered = ServiceBuilder::new()
+        .layer(middleware::from_fn(telemetry::assign_request_id))
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(middleware::from_fn(move |request, next| {
-            cross_site::refuse_cross_site(own_origins.clone(), request, next)
+            metrics::count_requests(route_labels.clone(), request, next)
+        }))
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(move |request, next| {
+            security_headers::security_headers(https, request, next)
+        }))
+        .layer(middleware::from_fn(move |request, next| {
+            cache::cache_headers(pkg_prefix, hashed, request, next)
         }))
         // Inside the cache and security layers, so its answers get their headers too;
         // the compression layer leaves what is already encoded alone.
@@ -428,18 +441,13 @@ pub fn router(
             precompressed::serve_precompressed(precompressed.clone(), request, next)
         }))
         .layer(middleware::from_fn(move |request, next| {
-            cache::cache_headers(pkg_prefix, hashed, request, next)
+            cross_site::refuse_cross_site(own_origins.clone(), request, next)
         }))
-        .layer(middleware::from_fn(move |request, next| {
-            security_headers::security_headers(https, request, next)
-        }))
-        .layer(CompressionLayer::new())
-        .layer(middleware::from_fn(move |request, next| {
-            metrics::count_requests(route_labels.clone(), request, next)
-        }))
-        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
-        .layer(middleware::from_fn(telemetry::assign_request_id))
-        .with_state(state)
+        .layer(middleware::from_fn(body_limit::limit_request_bodies))
+        .layer(middleware::from_fn(error_status::correct_error_status))
+        .layer(middleware::from_fn(page_redirect::redirect_pages_with_303))
+        .service(app);
+    Router::new().fallback_service(layered)
 }
 
 /// Demo mode's own routes (the demo clock); none in a live deployment, and none in a

@@ -32,7 +32,7 @@ pub async fn run(base_url: &str, rows: usize) -> Result<AdminReport> {
         .build()
         .context("cannot build the HTTP client")?;
     let attendees = attendees::sign_in_all(&http, base_url, "admin", rows).await?;
-    let target = Arc::new(ClaimTarget {
+    let target = Arc::new(ClaimTarget::Server {
         http: http.clone(),
         url: format!("{base_url}/api/claim_key"),
         slug: SLUG.to_string(),

@@ -10,16 +10,22 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::attendees::Attendee;
+use crate::reference::ReferenceClaimer;
 
 /// Far above any sane claim; only there so a hung request ends the run with a finding
 /// instead of never ending it.
 const CLAIM_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Where and for which workshop claims go; shared by every claim of a shape.
-pub struct ClaimTarget {
-    pub http: reqwest::Client,
-    pub url: String,
-    pub slug: String,
+pub enum ClaimTarget {
+    /// `POST /api/claim_key` on our server.
+    Server {
+        http: reqwest::Client,
+        url: String,
+        slug: String,
+    },
+    /// The reference design's three calls, straight to the simulator.
+    Reference(ReferenceClaimer),
 }
 
 pub enum ClaimResult {
@@ -107,7 +113,22 @@ async fn claim(
     attendee: Attendee,
 ) -> (usize, ClaimOutcome) {
     let sent = Instant::now();
-    let result = send_claim(&target, &attendee.cookie).await;
+    let result = match target.as_ref() {
+        ClaimTarget::Server { http, url, slug } => {
+            send_claim(http, url, slug, &attendee.cookie).await
+        }
+        ClaimTarget::Reference(reference) => match reference.claim(index).await {
+            Ok(key) => ClaimResult::Key(key),
+            Err(error) => {
+                let message = format!("{error:#}");
+                let reason = match message.starts_with("HTTP ") {
+                    true => message.chars().take(8).collect(),
+                    false => "connection error".to_string(),
+                };
+                failed(reason, &message)
+            }
+        },
+    };
     let latency = sent.elapsed();
     let result = match result {
         ClaimResult::Failed { reason, detail } => ClaimResult::Failed {
@@ -119,16 +140,15 @@ async fn claim(
     (index, ClaimOutcome { latency, result })
 }
 
-async fn send_claim(target: &ClaimTarget, cookie: &str) -> ClaimResult {
-    let response = target
-        .http
-        .post(&target.url)
+async fn send_claim(http: &reqwest::Client, url: &str, slug: &str, cookie: &str) -> ClaimResult {
+    let response = http
+        .post(url)
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         // Without it a server function may treat the post as a no-JS form submission
         // and redirect instead of answering JSON.
         .header(ACCEPT, "application/json")
         .header(COOKIE, cookie)
-        .body(format!("slug={}", target.slug))
+        .body(format!("slug={slug}"))
         .timeout(CLAIM_TIMEOUT)
         .send()
         .await;

@@ -5,7 +5,9 @@
 //! OpenRouter outage, with and without a pool. For each shape it prints successes,
 //! duplicates, claim latency percentiles, OpenRouter calls per claim (and, with a pool,
 //! per handed-out key over the pool's whole life: fill, bind, rename, delete at close),
-//! claims per second and peak server memory.
+//! claims per second and peak server memory. The reference shapes claim the way the
+//! original brief does (lookup, create, assign per claim; `reference.rs`) on the same
+//! simulator, and a side-by-side table puts our figures next to theirs as ratios.
 //! Then it seeds `--admin-rows` claims (2,000 by default) into one workshop and times
 //! the organiser's queries over them.
 //! Exits 1 if any claim failed (in the outage shape without a pool: failed otherwise than
@@ -18,6 +20,7 @@ mod claims;
 mod memory;
 mod options;
 mod pool_life;
+mod reference;
 mod report;
 mod server_process;
 mod simulator;
@@ -30,7 +33,8 @@ use anyhow::{anyhow, Context, Result};
 
 use claims::{ClaimTarget, ShapeRun};
 use options::{Command, Options, Shape};
-use report::{PoolLife, ShapeFacts, ShapeReport};
+use reference::ReferenceClaimer;
+use report::{PoolLife, ShapeFacts, ShapeReport, ShapeSummary};
 use server_process::{BenchServer, ServerSetup, WorkshopSpec};
 
 #[tokio::main]
@@ -65,10 +69,11 @@ async fn run() -> Result<bool> {
     let mut workshops: Vec<WorkshopSpec> = options
         .shapes
         .iter()
+        .filter(|shape| !shape.is_reference())
         .map(|&shape| WorkshopSpec {
             slug: shape.workshop_slug(),
             window: pool_life::window(shape),
-            key_pool: shape.key_pool(options.attendees),
+            key_pool: shape.key_pool(options.attendees, options.pool_size),
             // `auto` sizes the pool from the places: one per attendee of the shape.
             max_attendees: shape.has_pool().then_some(options.attendees),
         })
@@ -90,11 +95,17 @@ async fn run() -> Result<bool> {
     print_header(&options, &server);
 
     let mut clean = true;
+    let mut summaries: Vec<ShapeSummary> = Vec::new();
     for &shape in &options.shapes {
-        let report = run_shape(shape, &options, &server).await?;
+        let report = match shape.is_reference() {
+            true => run_reference_shape(shape, &options, &server).await?,
+            false => run_shape(shape, &options, &server).await?,
+        };
         report.print();
         clean &= report.is_clean();
+        summaries.push(report.summary(shape));
     }
+    report::print_side_by_side(&summaries);
     if options.admin_rows > 0 {
         admin::run(&server.base_url, options.admin_rows)
             .await?
@@ -111,7 +122,7 @@ async fn run_shape(shape: Shape, options: &Options, server: &BenchServer) -> Res
     let slug = shape.workshop_slug();
     let attendees =
         attendees::sign_in_all(&http, &server.base_url, shape.name(), options.attendees).await?;
-    let target = Arc::new(ClaimTarget {
+    let target = Arc::new(ClaimTarget::Server {
         http: http.clone(),
         url: format!("{}/api/claim_key", server.base_url),
         slug: slug.clone(),
@@ -201,6 +212,47 @@ async fn run_shape(shape: Shape, options: &Options, server: &BenchServer) -> Res
     }))
 }
 
+/// The reference design's claims, from the benchmark straight to the simulator; the
+/// attendees need no session, only a number.
+async fn run_reference_shape(
+    shape: Shape,
+    options: &Options,
+    server: &BenchServer,
+) -> Result<ShapeReport> {
+    let http = http_client()?;
+    let slug = shape.workshop_slug();
+    let reference = ReferenceClaimer::new(http.clone(), &server.simulator_url, &slug);
+    reference.prepare().await?;
+    let attendees: Vec<attendees::Attendee> = (0..options.attendees)
+        .map(|index| attendees::Attendee {
+            email: format!("{}-{:04}@bench.example", shape.name(), index + 1),
+            cookie: String::new(),
+        })
+        .collect();
+    let target = Arc::new(ClaimTarget::Reference(reference));
+    let before = simulator::fetch_state(&http, &server.simulator_url).await?;
+    let run = match shape.is_paced() {
+        true => claims::fire_paced(target, &attendees, options.rate_per_second).await?,
+        false => claims::fire_burst(target, &attendees).await?,
+    };
+    let after = simulator::fetch_state(&http, &server.simulator_url).await?;
+    Ok(ShapeReport::new(ShapeFacts {
+        label: shape_label(shape, options),
+        simulator_latency_ms: options.latency_ms,
+        run,
+        calls: after.calls_since(&before),
+        simulator_keys: after.keys_for_workshop(&slug),
+        kept_places: 0,
+        calls_in_window: None,
+        recovery: None,
+        pool: None,
+        // Our server plays no part in these claims.
+        peak_resident_kib: None,
+        sampled_peak_kib: None,
+        resident_now_kib: None,
+    }))
+}
+
 /// How long the `rate-limited` shape's OpenRouter refuses creates, and asks to wait.
 const RATE_LIMIT_SECS: u64 = 30;
 
@@ -210,13 +262,19 @@ fn shape_label(shape: Shape, options: &Options) -> String {
     } else {
         format!("{} at once", options.attendees)
     };
+    let pool_of = options
+        .pool_size
+        .map(|size| format!("warm pool of {size}, the rest minted"));
     let setting = match shape {
         Shape::Burst | Shape::Paced => "each claim mints",
         Shape::PoolPaced => "warm pool, key_pool: auto",
-        Shape::PoolBurst => "warm pool covering everyone",
+        Shape::PoolBurst => pool_of.as_deref().unwrap_or("warm pool covering everyone"),
         Shape::Outage => "OpenRouter down throughout, no pool",
-        Shape::PoolOutage => "OpenRouter down throughout, pool covering everyone",
+        Shape::PoolOutage => "OpenRouter down throughout, pool covering everyone (or --pool-size)",
         Shape::RateLimited => "POST /keys answering 429 with Retry-After: 30 for 30 s, no pool",
+        Shape::ReferencePaced | Shape::ReferenceBurst => {
+            "the reference design: lookup, create, assign per claim, straight to the simulator"
+        }
     };
     format!("{} ({arrival}; {setting})", shape.name())
 }

@@ -16,7 +16,7 @@ options:
   --attendees N        attendees per shape (default 500)
   --latency-ms L       simulator latency added to every OpenRouter call (default 0)
   --rate R             claims per second in the paced shape (default 20)
-  --shapes LIST        comma-separated, default all seven:
+  --shapes LIST        comma-separated, default all nine:
                          burst, paced         every claim mints its key (key_pool: 0)
                          pool-paced           warm pool (key_pool: auto) at --rate
                          pool-burst           all at once, a pool covering everyone
@@ -24,9 +24,18 @@ options:
                          pool-outage          the same with a pool covering everyone
                          rate-limited         POST /keys answering 429 (Retry-After:
                                               30) for 30 s from the burst, no pool
+                         reference-paced,     the original brief's design for
+                         reference-burst      comparison: per claim, in order, look up
+                                              the guardrail, create the key, assign it
+                                              (3 calls, no pool), from the benchmark
+                                              straight to the same simulator (no
+                                              server, no database: its floor); printed
+                                              side by side with ours as ratios
                        A pool shape fills its pool inside the lead time (demo clock),
                        opens, claims, then closes and counts every OpenRouter call of
                        the pool's life per handed-out key.
+  --pool-size N        the pool of pool-burst and pool-outage (default: one key per
+                       attendee); fewer keys than attendees makes the rest mint
   --admin-rows N       claims seeded into one workshop, then the organiser's table
                        (search, filter, sort, pages), figures and CSV export are
                        timed over them (default 2000; 0 skips it)
@@ -53,9 +62,13 @@ pub enum Shape {
     /// Burst while OpenRouter answers `POST /keys` with 429 and `Retry-After: 30`, for
     /// 30 s, without a pool.
     RateLimited,
+    /// The reference design (see `reference.rs`) at `--rate`.
+    ReferencePaced,
+    /// The reference design, every claim at once.
+    ReferenceBurst,
 }
 
-pub const ALL_SHAPES: [Shape; 7] = [
+pub const ALL_SHAPES: [Shape; 9] = [
     Shape::Burst,
     Shape::Paced,
     Shape::PoolPaced,
@@ -63,6 +76,8 @@ pub const ALL_SHAPES: [Shape; 7] = [
     Shape::Outage,
     Shape::PoolOutage,
     Shape::RateLimited,
+    Shape::ReferencePaced,
+    Shape::ReferenceBurst,
 ];
 
 impl Shape {
@@ -75,12 +90,22 @@ impl Shape {
             Shape::Outage => "outage",
             Shape::PoolOutage => "pool-outage",
             Shape::RateLimited => "rate-limited",
+            Shape::ReferencePaced => "reference-paced",
+            Shape::ReferenceBurst => "reference-burst",
         }
     }
 
     /// Claims at `--rate` rather than all at once.
     pub fn is_paced(self) -> bool {
-        matches!(self, Shape::Paced | Shape::PoolPaced)
+        matches!(
+            self,
+            Shape::Paced | Shape::PoolPaced | Shape::ReferencePaced
+        )
+    }
+
+    /// Claims by the reference design, past our server.
+    pub fn is_reference(self) -> bool {
+        matches!(self, Shape::ReferencePaced | Shape::ReferenceBurst)
     }
 
     pub fn has_pool(self) -> bool {
@@ -101,11 +126,11 @@ impl Shape {
         matches!(self, Shape::Outage | Shape::RateLimited)
     }
 
-    /// The workshop file's `key_pool` for `attendees` claims.
-    pub fn key_pool(self, attendees: usize) -> String {
+    /// The workshop file's `key_pool` for `attendees` claims (`pool_size`: `--pool-size`).
+    pub fn key_pool(self, attendees: usize, pool_size: Option<usize>) -> String {
         match self {
             Shape::PoolPaced => "auto".into(),
-            Shape::PoolBurst | Shape::PoolOutage => attendees.to_string(),
+            Shape::PoolBurst | Shape::PoolOutage => pool_size.unwrap_or(attendees).to_string(),
             _ => "0".into(),
         }
     }
@@ -126,6 +151,8 @@ pub struct Options {
     pub database_url: Option<String>,
     /// Claims in the admin workshop whose queries are timed; 0 skips that part.
     pub admin_rows: usize,
+    /// `--pool-size`: the burst pools' size instead of one key per attendee.
+    pub pool_size: Option<usize>,
 }
 
 pub enum Command {
@@ -142,6 +169,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, repo_root: &Path) -> Result
         server_binary: repo_root.join("target/release/server"),
         database_url: None,
         admin_rows: 2000,
+        pool_size: None,
     };
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
@@ -159,6 +187,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, repo_root: &Path) -> Result
             "--server" => options.server_binary = PathBuf::from(value),
             "--database-url" => options.database_url = Some(value),
             "--admin-rows" => options.admin_rows = number(&flag, &value)?,
+            "--pool-size" => options.pool_size = Some(number(&flag, &value)?),
             _ => bail!("unknown option `{flag}` (see --help)"),
         }
     }
@@ -187,6 +216,15 @@ fn shapes(list: &str) -> Result<Vec<Shape>> {
         .map(str::trim)
         .filter(|name| !name.is_empty())
     {
+        // `reference` is both of the reference design's shapes.
+        if name == "reference" {
+            for shape in [Shape::ReferencePaced, Shape::ReferenceBurst] {
+                if !shapes.contains(&shape) {
+                    shapes.push(shape);
+                }
+            }
+            continue;
+        }
         let Some(shape) = ALL_SHAPES.into_iter().find(|shape| shape.name() == name) else {
             let names: Vec<&str> = ALL_SHAPES.iter().map(|shape| shape.name()).collect();
             bail!(
@@ -245,6 +283,15 @@ mod tests {
         assert_eq!((options.attendees, options.latency_ms), (50, 150));
         assert_eq!(options.rate_per_second, 7.5);
         assert_eq!(options.shapes, [Shape::Paced]);
+    }
+
+    #[test]
+    fn reference_names_both_reference_shapes() {
+        let options = parsed(&["--shapes", "paced,reference"]).unwrap();
+        assert_eq!(
+            options.shapes,
+            [Shape::Paced, Shape::ReferencePaced, Shape::ReferenceBurst]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! Also the outage switch (the simulator's `/_simulator/outage`) and, for the shape
 //! without a pool, the wait until every place kept during the outage got its key.
 
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -22,25 +23,36 @@ const PATIENCE: Duration = Duration::from_secs(300);
 /// Between two looks at a condition the server brings about on its own timers.
 const POLL: Duration = Duration::from_millis(100);
 
-/// The claim window of a shape's workshop. Pool shapes get windows of their own in the
-/// future, so their pools stay empty until the demo clock brings their lead time; the
-/// others are open from 2020 to 2099.
+/// The claim window of a shape's workshop, relative to the benchmark's start (the demo
+/// clock moves at most ten years, and no date here can expire). Pool shapes get windows
+/// of their own in the future — 60, 70, 80 days from now — so their pools stay empty
+/// until the demo clock brings their lead time; the others are open from a day ago for a
+/// year.
 pub fn window(shape: Shape) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = *BENCH_START;
     let index = match shape {
         Shape::PoolPaced => 1,
         Shape::PoolBurst => 2,
         Shape::PoolOutage => 3,
         _ => {
             return (
-                Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
-                Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap(),
+                start - chrono::Duration::days(1),
+                start + chrono::Duration::days(365),
             )
         }
     };
-    let open =
-        Utc.with_ymd_and_hms(2040, 1, 1, 9, 0, 0).unwrap() + chrono::Duration::days(10 * index);
+    let open = start + chrono::Duration::days(50 + 10 * index);
     (open, open + chrono::Duration::hours(8))
 }
+
+/// When the benchmark started, to the second: every window is computed from it, so the
+/// workshop files and the clock moves agree.
+static BENCH_START: LazyLock<DateTime<Utc>> = LazyLock::new(|| {
+    let now = Utc::now();
+    Utc.timestamp_opt(now.timestamp(), 0)
+        .single()
+        .unwrap_or(now)
+});
 
 pub struct Server<'a> {
     pub http: &'a reqwest::Client,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::claims::{ClaimResult, ShapeRun};
 use crate::memory::mib;
+use crate::options::Shape;
 
 /// Everything measured while one shape ran.
 pub struct ShapeFacts {
@@ -85,6 +86,25 @@ impl ShapeReport {
             failures,
             latencies,
             facts,
+        }
+    }
+
+    /// The figures the side-by-side table compares.
+    pub fn summary(&self, shape: Shape) -> ShapeSummary {
+        let at =
+            |percent| (!self.latencies.is_empty()).then(|| nearest_rank(&self.latencies, percent));
+        // A pool's calls are counted over its whole life (fill, bind, rename, close),
+        // not only while claiming, so the pool gets no free ride in the comparison.
+        let calls = match &self.facts.pool {
+            Some(pool) => pool.calls.values().sum::<u64>(),
+            None => self.facts.calls.values().sum::<u64>(),
+        };
+        ShapeSummary {
+            shape,
+            p50: at(50.0),
+            p99: at(99.0),
+            wall: self.facts.run.wall,
+            calls_per_key: (self.successes > 0).then(|| calls as f64 / self.successes as f64),
         }
     }
 
@@ -248,6 +268,74 @@ impl ShapeReport {
     }
 }
 
+/// One shape's comparable figures.
+pub struct ShapeSummary {
+    pub shape: Shape,
+    pub p50: Option<Duration>,
+    pub p99: Option<Duration>,
+    pub wall: Duration,
+    /// `None` when no claim succeeded.
+    pub calls_per_key: Option<f64>,
+}
+
+/// Ours next to the reference design's, as ratios (reference ÷ ours: above 1 means we
+/// are faster or make fewer calls). Printed only when a reference shape ran.
+pub fn print_side_by_side(summaries: &[ShapeSummary]) {
+    let find = |shape| summaries.iter().find(|summary| summary.shape == shape);
+    let rows = [
+        (Shape::ReferencePaced, [Shape::PoolPaced, Shape::Paced]),
+        (Shape::ReferenceBurst, [Shape::PoolBurst, Shape::Burst]),
+    ];
+    let mut printed_header = false;
+    for (reference_shape, ours) in rows {
+        let Some(reference) = find(reference_shape) else {
+            continue;
+        };
+        for ours in ours.into_iter().filter_map(find) {
+            if !printed_header {
+                println!("side by side with the reference design (reference ÷ ours):");
+                printed_header = true;
+            }
+            println!("  {}", side_by_side_line(ours, reference));
+        }
+    }
+    if printed_header {
+        println!();
+    }
+}
+
+fn side_by_side_line(ours: &ShapeSummary, reference: &ShapeSummary) -> String {
+    let ms = |value: Option<Duration>| value.map_or(f64::NAN, milliseconds);
+    // NaN (no successful claim) compares false, so it reads "n/a".
+    let ratio = |theirs: f64, ours: f64| match ours > 0.0 && theirs.is_finite() {
+        true => format!("{:.1}×", theirs / ours),
+        false => "n/a".to_string(),
+    };
+    let latency = |pick: fn(&ShapeSummary) -> Option<Duration>, name: &str| {
+        format!(
+            "{name} {:.1} vs {:.1} ms ({})",
+            ms(pick(ours)),
+            ms(pick(reference)),
+            ratio(ms(pick(reference)), ms(pick(ours)))
+        )
+    };
+    let wall = (ours.wall.as_secs_f64(), reference.wall.as_secs_f64());
+    let calls = |summary: &ShapeSummary| summary.calls_per_key.unwrap_or(f64::NAN);
+    format!(
+        "{} vs {}: {}, {}, wall {:.2} vs {:.2} s ({}), OpenRouter calls per key {:.2} vs {:.2} ({})",
+        ours.shape.name(),
+        reference.shape.name(),
+        latency(|summary| summary.p50, "p50"),
+        latency(|summary| summary.p99, "p99"),
+        wall.0,
+        wall.1,
+        ratio(wall.1, wall.0),
+        calls(ours),
+        calls(reference),
+        ratio(calls(reference), calls(ours)),
+    )
+}
+
 /// `POST /keys 500, PATCH /keys/{hash} 490, …`, most called first; `none` when empty.
 fn by_route(calls: &BTreeMap<String, u64>) -> String {
     let mut routes: Vec<_> = calls.iter().collect();
@@ -298,6 +386,34 @@ mod tests {
             latency: Duration::from_millis(5),
             result,
         }
+    }
+
+    #[test]
+    fn side_by_side_divides_the_reference_by_ours() {
+        let summary = |shape, p50, p99, wall, calls_per_key| ShapeSummary {
+            shape,
+            p50: Some(Duration::from_millis(p50)),
+            p99: Some(Duration::from_millis(p99)),
+            wall: Duration::from_millis(wall),
+            calls_per_key,
+        };
+        let ours = summary(Shape::PoolPaced, 2, 5, 25_000, Some(3.5));
+        let reference = summary(Shape::ReferencePaced, 460, 470, 25_500, Some(3.0));
+        let line = side_by_side_line(&ours, &reference);
+        assert!(line.starts_with("pool-paced vs reference-paced:"), "{line}");
+        assert!(line.contains("p50 2.0 vs 460.0 ms (230.0×)"), "{line}");
+        assert!(line.contains("p99 5.0 vs 470.0 ms (94.0×)"), "{line}");
+        assert!(line.contains("wall 25.00 vs 25.50 s (1.0×)"), "{line}");
+        assert!(line.contains("per key 3.50 vs 3.00 (0.9×)"), "{line}");
+        let failed = ShapeSummary {
+            p50: None,
+            p99: None,
+            calls_per_key: None,
+            ..summary(Shape::ReferencePaced, 0, 0, 25_000, None)
+        };
+        let line = side_by_side_line(&ours, &failed);
+        assert!(line.contains("p50 2.0 vs NaN ms (n/a)"), "{line}");
+        assert!(line.contains("per key 3.50 vs NaN (n/a)"), "{line}");
     }
 
     #[test]

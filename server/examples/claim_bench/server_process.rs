@@ -92,6 +92,7 @@ impl BenchServer {
             // add calls to whichever shape is running. It is measured on its own
             // (usage_sync tests), so here it stays out of the counts.
             .env("USAGE_SYNC_INTERVAL_SECS", "86400")
+            .env("SHUTDOWN_GRACE_SECS", "0")
             .env("DEMO_SIMULATOR_ADDR", &simulator_addr)
             .env(
                 "DEMO_SIMULATOR_LATENCY_MS",
@@ -126,7 +127,19 @@ impl BenchServer {
 
     /// Kills the server and reaps it. Dropping a `BenchServer` also kills it; this
     /// variant additionally waits, so the temporary folder is deleted after it exited.
+    /// SIGTERM and the server's drain (its grace period is 0 here), so a wrapper such as
+    /// a memory profiler gets to write its report; killed if it is not gone in 30 s.
     pub async fn stop(mut self) -> Result<()> {
+        if let Some(pid) = self.child.id() {
+            let _ = tokio::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .await;
+            let exited = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
+            if exited.is_ok() {
+                return Ok(());
+            }
+        }
         self.child.kill().await.context("cannot stop the server")
     }
 

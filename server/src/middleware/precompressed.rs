@@ -7,17 +7,18 @@
 //! --precompress`, which `make dist`, `make run` and the tests use): they are read at
 //! start-up, before the server listens, so the very first request after a start or a
 //! deploy — when a room arrives — is answered with them. A file without its `.br` and
-//! `.gz` beside it is compressed in the background instead (a few seconds for ~1 MB of
-//! wasm) and served as before until then. Only files with a content hash in their names
-//! are taken (release builds): a dev build changes them on every save.
+//! `.gz` beside it (a release build made without `--precompress`) is compressed at
+//! start-up too, still before the server listens: a few seconds of start-up rather than
+//! a room's first minute of lighter, on-the-fly compression. Only files with a content
+//! hash in their names are taken (release builds): a dev build changes them on every save.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::{
-    body::Body,
+    body::{Body, Bytes},
     extract::Request,
     http::{header, HeaderValue, Method, StatusCode},
     middleware::Next,
@@ -27,8 +28,9 @@ use axum::{
 /// The compressed forms of one file.
 struct Compressed {
     content_type: &'static str,
-    brotli: Vec<u8>,
-    gzip: Vec<u8>,
+    // `Bytes`: each answer shares the buffer instead of copying it.
+    brotli: Bytes,
+    gzip: Bytes,
 }
 
 /// A site file still to compress.
@@ -38,102 +40,31 @@ struct Pending {
     content_type: &'static str,
 }
 
-/// Files by URL path (`/pkg/app.abc123.wasm`).
+/// Files by URL path (`/pkg/app.abc123.wasm`), complete before the server listens and
+/// never changed afterwards (so no lock).
 #[derive(Clone, Default)]
 pub struct PrecompressedFiles {
-    files: Arc<RwLock<HashMap<String, Compressed>>>,
+    files: Arc<HashMap<String, Compressed>>,
 }
 
 impl PrecompressedFiles {
     /// Reads the compressed files the build made for `folder` (served under
-    /// `url_prefix`, e.g. `/pkg/`) now, and compresses the others in a blocking task.
-    pub fn start(folder: PathBuf, url_prefix: &'static str) -> Self {
-        let files = PrecompressedFiles::default();
-        let pending = files.load_prebuilt(&folder, url_prefix);
+    /// `url_prefix`, e.g. `/pkg/`), and compresses the others now. Blocking, on purpose:
+    /// it runs once at start-up, before the listener accepts anything.
+    pub fn load(folder: &Path, url_prefix: &str) -> Self {
+        let mut files = HashMap::new();
+        let pending = load_prebuilt(&mut files, folder, url_prefix);
         if !pending.is_empty() {
-            let filling = files.clone();
-            tokio::task::spawn_blocking(move || filling.compress(pending));
+            compress(&mut files, pending);
         }
-        files
-    }
-
-    /// Takes every file whose `.br` and `.gz` the build made; returns the others.
-    fn load_prebuilt(&self, folder: &Path, url_prefix: &str) -> Vec<Pending> {
-        let Ok(entries) = std::fs::read_dir(folder) else {
-            return Vec::new();
-        };
-        let (mut prebuilt, mut pending) = (0usize, Vec::new());
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
-                continue;
-            };
-            let Some(content_type) = content_type(name) else {
-                continue;
-            };
-            let url = format!("{url_prefix}{name}");
-            let read = |suffix: &str| std::fs::read(folder.join(format!("{name}.{suffix}")));
-            match (read("br"), read("gz")) {
-                (Ok(brotli), Ok(gzip)) if !brotli.is_empty() && !gzip.is_empty() => {
-                    prebuilt += 1;
-                    self.insert(
-                        url,
-                        Compressed {
-                            content_type,
-                            brotli,
-                            gzip,
-                        },
-                    );
-                }
-                _ => pending.push(Pending {
-                    path,
-                    url,
-                    content_type,
-                }),
-            }
-        }
-        if prebuilt > 0 {
-            tracing::info!(files = prebuilt, "site files precompressed at build time");
-        }
-        pending
-    }
-
-    fn compress(&self, pending: Vec<Pending>) {
-        let started = std::time::Instant::now();
-        let (mut count, mut original, mut sent) = (0usize, 0usize, 0usize);
-        for file in pending {
-            let Ok(bytes) = std::fs::read(&file.path) else {
-                continue;
-            };
-            let compressed = Compressed {
-                content_type: file.content_type,
-                brotli: brotli_max(&bytes),
-                gzip: gzip_max(&bytes),
-            };
-            count += 1;
-            original += bytes.len();
-            sent += compressed.brotli.len();
-            self.insert(file.url, compressed);
-        }
-        tracing::info!(
-            files = count,
-            bytes = original,
-            brotli_bytes = sent,
-            millis = started.elapsed().as_millis() as u64,
-            "site files precompressed after start-up (the build made no .br/.gz for them)"
-        );
-    }
-
-    fn insert(&self, url: String, compressed: Compressed) {
-        if let Ok(mut files) = self.files.write() {
-            files.insert(url, compressed);
+        PrecompressedFiles {
+            files: Arc::new(files),
         }
     }
 
     /// The compressed answer for `path`, if there is one the browser accepts.
     fn answer(&self, path: &str, accept_encoding: &str) -> Option<Response> {
-        let files = self.files.read().ok()?;
-        let file = files.get(path)?;
+        let file = self.files.get(path)?;
         let (encoding, bytes) = if accepts(accept_encoding, "br") {
             ("br", file.brotli.clone())
         } else if accepts(accept_encoding, "gzip") {
@@ -149,6 +80,76 @@ impl PrecompressedFiles {
             .body(Body::from(bytes))
             .ok()
     }
+}
+
+/// Takes every file whose `.br` and `.gz` the build made; returns the others.
+fn load_prebuilt(
+    files: &mut HashMap<String, Compressed>,
+    folder: &Path,
+    url_prefix: &str,
+) -> Vec<Pending> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let (mut prebuilt, mut pending) = (0usize, Vec::new());
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+            continue;
+        };
+        let Some(content_type) = content_type(name) else {
+            continue;
+        };
+        let url = format!("{url_prefix}{name}");
+        let read = |suffix: &str| std::fs::read(folder.join(format!("{name}.{suffix}")));
+        match (read("br"), read("gz")) {
+            (Ok(brotli), Ok(gzip)) if !brotli.is_empty() && !gzip.is_empty() => {
+                prebuilt += 1;
+                let compressed = Compressed {
+                    content_type,
+                    brotli: Bytes::from(brotli),
+                    gzip: Bytes::from(gzip),
+                };
+                files.insert(url, compressed);
+            }
+            _ => pending.push(Pending {
+                path,
+                url,
+                content_type,
+            }),
+        }
+    }
+    if prebuilt > 0 {
+        tracing::info!(files = prebuilt, "site files precompressed at build time");
+    }
+    pending
+}
+
+fn compress(files: &mut HashMap<String, Compressed>, pending: Vec<Pending>) {
+    let started = std::time::Instant::now();
+    let (mut count, mut original, mut sent) = (0usize, 0usize, 0usize);
+    for file in pending {
+        let Ok(bytes) = std::fs::read(&file.path) else {
+            continue;
+        };
+        let compressed = Compressed {
+            content_type: file.content_type,
+            brotli: Bytes::from(brotli_max(&bytes)),
+            gzip: Bytes::from(gzip_max(&bytes)),
+        };
+        count += 1;
+        original += bytes.len();
+        sent += compressed.brotli.len();
+        files.insert(file.url, compressed);
+    }
+    tracing::info!(
+        files = count,
+        bytes = original,
+        brotli_bytes = sent,
+        millis = started.elapsed().as_millis() as u64,
+        "site files compressed at start-up, before listening (the build made no .br/.gz \
+         for them: build with `cargo leptos build --release --precompress`)"
+    );
 }
 
 /// Serves a precompressed file when there is one; everything else passes through.
@@ -239,5 +240,48 @@ mod tests {
         )
         .unwrap();
         assert_eq!(gzip_out, text);
+    }
+
+    async fn body_of(response: Response) -> Vec<u8> {
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
+    #[tokio::test]
+    async fn a_file_the_build_left_uncompressed_is_compressed_before_the_first_request() {
+        let folder = tempfile::tempdir().unwrap();
+        let wasm = "(module) ".repeat(50_000).into_bytes();
+        std::fs::write(folder.path().join("app.Ab12.wasm"), &wasm).unwrap();
+        let files = PrecompressedFiles::load(folder.path(), "/pkg/");
+        // The very first answer is the best brotli, with its length: not on-the-fly.
+        let response = files.answer("/pkg/app.Ab12.wasm", "gzip, br").unwrap();
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(body_of(response).await, brotli_max(&wasm));
+        let response = files.answer("/pkg/app.Ab12.wasm", "gzip").unwrap();
+        assert_eq!(body_of(response).await, gzip_max(&wasm));
+        assert!(files.answer("/pkg/app.Ab12.wasm", "identity").is_none());
+    }
+
+    #[tokio::test]
+    async fn the_builds_compressed_files_are_served_as_they_are() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("app.Ab12.js"), "console.log(1)").unwrap();
+        std::fs::write(
+            folder.path().join("app.Ab12.js.br"),
+            b"made by the build (br)",
+        )
+        .unwrap();
+        std::fs::write(
+            folder.path().join("app.Ab12.js.gz"),
+            b"made by the build (gz)",
+        )
+        .unwrap();
+        let files = PrecompressedFiles::load(folder.path(), "/pkg/");
+        let response = files.answer("/pkg/app.Ab12.js", "br").unwrap();
+        assert_eq!(body_of(response).await, b"made by the build (br)");
+        let response = files.answer("/pkg/app.Ab12.js", "gzip").unwrap();
+        assert_eq!(body_of(response).await, b"made by the build (gz)");
     }
 }
