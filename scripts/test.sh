@@ -16,12 +16,12 @@ step() {
 }
 
 step "format" cargo fmt --all -- --check
-step "clippy, server build (ssr)" cargo clippy -p app -p server -p openrouter-sim --all-targets -- -D warnings
+step "clippy, server build (ssr)" cargo clippy -p app -p engine -p wire -p server -p openrouter-sim --all-targets -- -D warnings
 step "clippy, live server build (no demo feature)" cargo clippy -p server --no-default-features -- -D warnings
 step "clippy, browser build (wasm32, hydrate)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 step "workshop files" cargo run --quiet -p server -- check workshops demo/workshops
 step "unit, repository (SQLite + Postgres), simulator and HTTP tests" \
-  cargo nextest run -p app -p server -p openrouter-sim
+  cargo nextest run -p app -p engine -p wire -p server -p openrouter-sim
 step "doc examples compile" cargo test --doc -p openrouter-sim
 step "make dist (the live server without demo mode; the site; the demo server beside it)" scripts/dist.sh
 step "the simulator as its own program (OpenRouter of the deployment test)" \

@@ -1,22 +1,18 @@
 //! Shared UI and server functions of Workshop Key Minter.
 //!
 //! This is the only crate with the `ssr` and `hydrate` features. Everything that must
-//! never reach the browser (database, workshop files, secrets) lives under [`server`],
-//! compiled only with `ssr`.
+//! never reach the browser (database, workshop files, secrets) is the `engine` crate,
+//! a dependency only with `ssr`; the server functions in [`api`] are thin shims over it.
+//! The types both sides share are the `wire` crate.
 // The admin page's view types nest deeper than the default limit of 128 allows.
 #![recursion_limit = "256"]
 
 pub mod api;
 pub mod browser;
 pub mod components;
-pub mod error;
 #[cfg(test)]
 mod layering;
-pub mod local_path;
-pub mod model;
 pub mod routes;
-#[cfg(feature = "ssr")]
-pub mod server;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};

@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio_util::sync::CancellationToken;
 
-use app::server::clock::WorkshopClock;
-use app::server::mint::{MintSettings, Minter};
-use app::server::sealing::KeyRing;
-use app::server::usage_sync::UsageSyncer;
-use app::server::{db::Database, registry::Registry, session::SessionCookie, state::AppState};
 use app::{shell, App};
+use engine::clock::WorkshopClock;
+use engine::mint::{MintSettings, Minter};
+use engine::sealing::KeyRing;
+use engine::usage_sync::UsageSyncer;
+use engine::{db::Database, registry::Registry, session::SessionCookie, state::AppState};
 
 use crate::auth::{self, GitHubSignIn, GoogleSignIn, SignInProviders};
 use crate::config::Mode;
@@ -39,6 +39,7 @@ use crate::middleware::{
 };
 use crate::openrouter_setup::DemoSimulator;
 use crate::probes::{self, Draining};
+use crate::site_state::SiteState;
 use crate::{background, config::Config, exports, key_file, key_ring, openrouter_setup, telemetry};
 
 pub struct Application {
@@ -137,7 +138,6 @@ impl Application {
             config.usage_sync_interval,
         );
         let state = AppState {
-            leptos_options: config.leptos_options.clone(),
             registry: Arc::new(registry),
             database,
             demo_mode: config.is_demo(),
@@ -176,7 +176,13 @@ impl Application {
             },
         };
         let draining = Draining::default();
-        let router = router(state.clone(), providers, security, draining.clone());
+        let router = router(
+            state.clone(),
+            config.leptos_options.clone(),
+            providers,
+            security,
+            draining.clone(),
+        );
         Ok(Application {
             listener,
             router,
@@ -364,11 +370,11 @@ pub struct SiteSecurity {
 
 pub fn router(
     state: AppState,
+    options: LeptosOptions,
     providers: SignInProviders,
     security: SiteSecurity,
     draining: Draining,
 ) -> Router {
-    let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let SiteSecurity {
         own_origins,
@@ -399,6 +405,10 @@ pub fn router(
         PrecompressedFiles::default()
     };
     let demo_mode = state.demo_mode;
+    let site = SiteState {
+        leptos_options: options.clone(),
+        app: state.clone(),
+    };
     let route_labels = RouteLabels::new(
         leptos::server_fn::axum::server_fn_paths().map(|(path, _method)| path.to_string()),
     );
@@ -409,15 +419,15 @@ pub fn router(
         .route("/admin/{slug}/opt-ins.csv", get(exports::opt_ins_csv))
         .merge(auth::router(providers))
         .merge(demo_routes(demo_mode))
-        .leptos_routes_with_context(&state, routes, context.clone(), {
+        .leptos_routes_with_context(&site, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
+            SiteState,
             _,
         >(context, shell))
-        .with_state(state);
+        .with_state(site);
     // The layers wrap the whole router once, outermost first. `Router::layer` would wrap
     // every route on its own, and axum clones a route's boxed service for each request —
     // with a dozen layers, a dozen nested boxes per request (about 16 MB at the peak of a
@@ -453,7 +463,7 @@ pub fn router(
 /// Demo mode's own routes (the demo clock); none in a live deployment, and none in a
 /// binary built without the `demo` feature.
 #[cfg(feature = "demo")]
-fn demo_routes(demo_mode: bool) -> Router<AppState> {
+fn demo_routes(demo_mode: bool) -> Router<SiteState> {
     if demo_mode {
         crate::demo_clock::router()
     } else {
@@ -462,7 +472,7 @@ fn demo_routes(demo_mode: bool) -> Router<AppState> {
 }
 
 #[cfg(not(feature = "demo"))]
-fn demo_routes(_demo_mode: bool) -> Router<AppState> {
+fn demo_routes(_demo_mode: bool) -> Router<SiteState> {
     Router::new()
 }
 

@@ -17,12 +17,13 @@ use axum::{
     Extension, Router,
 };
 
-use app::server::state::{AppState, SignInMethods};
+use crate::site_state::SiteState;
+use engine::state::SignInMethods;
 
-pub use app::local_path::safe_next_path;
 pub use error::SignInError;
 pub use github::GitHubSignIn;
 pub use google::GoogleSignIn;
+pub use wire::local_path::safe_next_path;
 
 /// The configured ways to sign in, shared by the auth routes.
 #[derive(Clone, Default)]
@@ -42,7 +43,7 @@ impl SignInProviders {
     }
 }
 
-pub fn router(providers: SignInProviders) -> Router<AppState> {
+pub fn router(providers: SignInProviders) -> Router<SiteState> {
     let router = Router::new()
         .route(
             "/auth/google/start",

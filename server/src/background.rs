@@ -25,17 +25,18 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use app::server::lease_heartbeat::Heartbeat;
-use app::server::mint::ClaimError;
-use app::server::openrouter::OpenRouterError;
-use app::server::registry::{Registry, Workshop};
-use app::server::state::AppState;
-use app::server::usage_sync::SyncOutcome;
+use engine::leases::Finished;
+use engine::mint::ClaimError;
+use engine::openrouter::OpenRouterError;
+use engine::registry::{Registry, Workshop};
+use engine::state::AppState;
+use engine::usage_sync::SyncOutcome;
 
 /// How often the sweep looks for stalled reservations.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(2);
 const SWEEP_LEASE: &str = "mint-sweep";
-const SWEEP_LEASE_SECONDS: i64 = 20;
+/// How long the sweep's lease lasts without its holder's heartbeat.
+const SWEEP_LEASE_FOR: Duration = Duration::from_secs(20);
 
 /// How often each workshop's key pool is looked after.
 pub const POOL_INTERVAL: Duration = Duration::from_secs(1);
@@ -264,42 +265,26 @@ async fn prepare_guardrails(state: &AppState, now: DateTime<Utc>) {
 /// One sweep pass, if no other instance is sweeping.
 async fn sweep(state: &AppState) {
     let now = Utc::now().timestamp();
-    let lease = state
-        .database
-        .take_background_lease(SWEEP_LEASE, &state.instance, now, now + SWEEP_LEASE_SECONDS)
+    let swept = state
+        .minter
+        .leases()
+        .with_lease(SWEEP_LEASE, now, SWEEP_LEASE_FOR, |_| async {
+            let outcome = state.minter.sweep_stalled(&state.registry).await;
+            // Top-ups whose OpenRouter answer was lost: read back and settled.
+            if let Err(error) =
+                engine::top_up::settle_lost_top_ups(&state.database, state.minter.client()).await
+            {
+                tracing::warn!(%error, "could not settle lost top-ups; the next pass tries again");
+            }
+            Finished::from(outcome)
+        })
         .await;
-    let lease = match lease {
-        Ok(Some(lease)) => lease,
-        Ok(None) => return,
-        Err(error) => {
-            tracing::warn!(%error, "the sweep could not take its lease");
-            return;
+    match swept {
+        Ok(Some(Err(error))) => {
+            tracing::warn!(%error, "the sweep failed; the next pass tries again");
         }
-    };
-    let heartbeat = Heartbeat::keep_background_lease(
-        state.database.clone(),
-        lease.clone(),
-        Duration::from_secs(5),
-        Duration::from_secs(SWEEP_LEASE_SECONDS as u64),
-    );
-    let outcome = state.minter.sweep_stalled(&state.registry).await;
-    // Top-ups whose OpenRouter answer was lost: read back and settled.
-    if let Err(error) =
-        app::server::top_up::settle_lost_top_ups(&state.database, state.minter.client()).await
-    {
-        tracing::warn!(%error, "could not settle lost top-ups; the next pass tries again");
-    }
-    drop(heartbeat);
-    if let Err(error) = &outcome {
-        tracing::warn!(%error, "the sweep failed; the next pass tries again");
-    }
-    let done = outcome.is_ok();
-    if let Err(error) = state
-        .database
-        .finish_background_lease(&lease, done, Utc::now().timestamp())
-        .await
-    {
-        tracing::warn!(%error, "the sweep could not hand back its lease; it expires on its own");
+        Err(error) => tracing::warn!(%error, "the sweep could not take its lease"),
+        Ok(_) => {}
     }
 }
 

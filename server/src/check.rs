@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use app::server::registry::{check_templates, Registry};
+use engine::registry::{check_templates, Registry};
 
 use crate::config::LIVE_WORKSHOPS_DIR;
 

@@ -14,8 +14,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use app::server::sealing::KeyRing;
-use app::server::secret::Secret;
+use engine::sealing::KeyRing;
+use engine::secret::Secret;
 use leptos::config::LeptosOptions;
 
 use sources::Sources;

@@ -8,14 +8,15 @@
 use axum::{extract::State, routing::get, Json, Router};
 use serde::{Deserialize, Serialize};
 
-use app::server::state::AppState;
+use crate::site_state::SiteState;
+use engine::state::AppState;
 
 #[derive(Serialize, Deserialize)]
 pub struct ClockOffset {
     pub offset_secs: i64,
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<SiteState> {
     Router::new().route("/_demo/clock", get(show).post(set))
 }
 

@@ -15,7 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::server::state::AppState;
+use engine::state::AppState;
 
 use crate::background::Background;
 use crate::probes::Draining;

@@ -19,12 +19,12 @@ use axum::{
 use chrono::{DateTime, SecondsFormat};
 use futures_util::{stream, StreamExt};
 
-use app::server::admin::row_status;
-use app::server::auth::is_admin_of;
-use app::server::db::{shown_label, AdminRow, DbError};
-use app::server::registry::Workshop;
-use app::server::session::session_attendee;
-use app::server::state::AppState;
+use engine::access::is_admin_of;
+use engine::admin::row_status;
+use engine::db::{shown_label, AdminRow, DbError};
+use engine::registry::Workshop;
+use engine::session::session_attendee;
+use engine::state::AppState;
 
 use csv::{number, text};
 

@@ -8,10 +8,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use app::model::snippets::dot_env;
-use app::server::claims::{known_workshop, my_claim};
-use app::server::session::session_attendee;
-use app::server::state::AppState;
+use engine::claims::{known_workshop, my_claim};
+use engine::session::session_attendee;
+use engine::state::AppState;
+use wire::model::snippets::dot_env;
 
 pub async fn download(
     State(app): State<AppState>,

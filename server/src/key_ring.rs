@@ -13,8 +13,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use app::server::db::Database;
-use app::server::sealing::KeyRing;
+use engine::db::Database;
+use engine::sealing::KeyRing;
 
 use crate::application::redact_url;
 use crate::config::sources::Sources;

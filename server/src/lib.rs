@@ -18,4 +18,5 @@ pub mod middleware;
 pub mod migrate;
 pub mod openrouter_setup;
 pub mod probes;
+pub mod site_state;
 pub mod telemetry;

@@ -1,7 +1,7 @@
 //! Prometheus metrics, served on a listener of their own (`METRICS_ADDR`, off when
 //! unset): never on the public port, so attendees cannot read the room's figures and a
 //! scraper needs no route through the TLS proxy. The series and their names are in
-//! `app::server::metrics`; here are the exporter, the `/metrics` endpoint, the HTTP
+//! `engine::metrics`; here are the exporter, the `/metrics` endpoint, the HTTP
 //! layer that counts every request by route template, and the gauges read from the
 //! database and the OpenRouter client at each scrape.
 
@@ -22,8 +22,8 @@ use axum::{
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
-use app::server::metrics as series;
-use app::server::state::AppState;
+use engine::metrics as series;
+use engine::state::AppState;
 
 /// Seconds: from a pool claim (milliseconds) to an OpenRouter timeout (5 s) and beyond.
 const DURATION_BUCKETS: [f64; 14] = [

@@ -9,7 +9,7 @@
 
 use std::process::ExitCode;
 
-use app::server::db::Database;
+use engine::db::Database;
 
 use crate::application::redact_url;
 use crate::config::sources::Sources;

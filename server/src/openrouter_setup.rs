@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use app::server::openrouter::{BreakerSettings, ClientSettings, OpenRouterClient};
-use app::server::state::DemoSpending;
+use engine::openrouter::{BreakerSettings, ClientSettings, OpenRouterClient};
+use engine::state::DemoSpending;
 
 use crate::config::{Config, Mode};
 
@@ -66,9 +66,9 @@ mod demo {
 
     use anyhow::Context;
 
-    use app::server::openrouter::ClientSettings;
-    use app::server::secret::Secret;
-    use app::server::state::DemoSpending;
+    use engine::openrouter::ClientSettings;
+    use engine::secret::Secret;
+    use engine::state::DemoSpending;
 
     use super::DemoSimulator;
     use crate::config::Config;
@@ -111,8 +111,8 @@ mod demo {
 mod demo {
     use std::sync::Arc;
 
-    use app::server::openrouter::ClientSettings;
-    use app::server::state::DemoSpending;
+    use engine::openrouter::ClientSettings;
+    use engine::state::DemoSpending;
 
     use super::DemoSimulator;
     use crate::config::Config;

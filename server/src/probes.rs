@@ -14,7 +14,8 @@ use std::sync::Arc;
 use axum::{extract::State, http::StatusCode, routing::get, Extension, Json, Router};
 use serde_json::{json, Value};
 
-use app::server::state::AppState;
+use crate::site_state::SiteState;
+use engine::state::AppState;
 
 /// Set once the instance starts draining; never unset.
 #[derive(Clone, Default)]
@@ -30,7 +31,7 @@ impl Draining {
     }
 }
 
-pub fn router(draining: Draining) -> Router<AppState> {
+pub fn router(draining: Draining) -> Router<SiteState> {
     Router::new()
         .route("/livez", get(live))
         .route("/readyz", get(ready))

@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
-use crate::model::{
+use wire::error::AppError;
+use wire::model::{
     AdminOverview, AdminWorkshop, BulkTopUpReport, ChangeMark, ClaimRow, ClaimsTable,
     DisableReport, GuardrailDrift, RetryReport, SyncNowOutcome, TopUpPreview,
 };
@@ -13,7 +13,8 @@ use crate::model::{
 /// The workshops the caller administers (global admins: all).
 #[server(endpoint = "list_my_workshops")]
 pub async fn list_my_workshops() -> Result<AdminOverview, AppError> {
-    use crate::server::{admin, auth::require_attendee};
+    use crate::api::caller::require_attendee;
+    use engine::admin;
 
     let (state, attendee) = require_attendee().await?;
     admin::my_workshops(&state, &attendee).await
@@ -22,7 +23,8 @@ pub async fn list_my_workshops() -> Result<AdminOverview, AppError> {
 /// Figures, charts and configuration of one workshop.
 #[server(endpoint = "get_admin_workshop")]
 pub async fn get_admin_workshop(slug: String) -> Result<AdminWorkshop, AppError> {
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -40,8 +42,9 @@ pub async fn list_claims(
     sort: Option<String>,
     page: Option<i64>,
 ) -> Result<ClaimsTable, AppError> {
-    use crate::model::{RowStatus, SortBy};
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
+    use wire::model::{RowStatus, SortBy};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -71,7 +74,8 @@ pub async fn list_claims(
 /// What changed last: the live page polls this and reloads only when it moves.
 #[server(endpoint = "get_change_mark")]
 pub async fn get_change_mark(slug: String) -> Result<ChangeMark, AppError> {
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -82,7 +86,8 @@ pub async fn get_change_mark(slug: String) -> Result<ChangeMark, AppError> {
 /// reservation that has none, or assigns an unbound key to the workshop guardrail.
 #[server(endpoint = "retry_binding")]
 pub async fn retry_binding(slug: String, row: String) -> Result<ClaimRow, AppError> {
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -93,7 +98,8 @@ pub async fn retry_binding(slug: String, row: String) -> Result<ClaimRow, AppErr
 /// the workshop's cap and `max_key_limit_usd`; answers the row as it is now.
 #[server(endpoint = "top_up_key")]
 pub async fn top_up_key(slug: String, row: String, add_usd: String) -> Result<ClaimRow, AppError> {
-    use crate::server::{auth::require_admin_of, telemetry::record_slug, top_up};
+    use crate::api::caller::require_admin_of;
+    use engine::{telemetry::record_slug, top_up};
 
     record_slug(&slug);
     let (state, admin, workshop) = require_admin_of(&slug).await?;
@@ -105,7 +111,8 @@ pub async fn top_up_key(slug: String, row: String, add_usd: String) -> Result<Cl
 /// it commits, how many the cap leaves room for.
 #[server(endpoint = "preview_top_up_low")]
 pub async fn preview_top_up_low(slug: String, add_usd: String) -> Result<TopUpPreview, AppError> {
-    use crate::server::{auth::require_admin_of, telemetry::record_slug, top_up};
+    use crate::api::caller::require_admin_of;
+    use engine::{telemetry::record_slug, top_up};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -122,7 +129,8 @@ pub async fn top_up_low(
     add_usd: String,
     rows: Option<Vec<String>>,
 ) -> Result<BulkTopUpReport, AppError> {
-    use crate::server::{auth::require_admin_of, telemetry::record_slug, top_up};
+    use crate::api::caller::require_admin_of;
+    use engine::{telemetry::record_slug, top_up};
 
     record_slug(&slug);
     let (state, admin, workshop) = require_admin_of(&slug).await?;
@@ -133,7 +141,8 @@ pub async fn top_up_low(
 /// Assigns every unbound key of the workshop to its guardrail, in bulk calls.
 #[server(endpoint = "retry_all_unbound")]
 pub async fn retry_all_unbound(slug: String) -> Result<RetryReport, AppError> {
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -143,7 +152,8 @@ pub async fn retry_all_unbound(slug: String) -> Result<RetryReport, AppError> {
 /// Refreshes usage figures from OpenRouter now.
 #[server(endpoint = "sync_usage_now")]
 pub async fn sync_usage_now(slug: String) -> Result<SyncNowOutcome, AppError> {
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -157,7 +167,8 @@ pub async fn set_key_disabled(
     row: String,
     disabled: bool,
 ) -> Result<ClaimRow, AppError> {
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -170,7 +181,8 @@ pub async fn disable_all_keys(
     slug: String,
     confirmation: String,
 ) -> Result<DisableReport, AppError> {
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -180,7 +192,8 @@ pub async fn disable_all_keys(
 /// The guardrail on OpenRouter against the workshop file.
 #[server(endpoint = "get_guardrail_drift")]
 pub async fn get_guardrail_drift(slug: String) -> Result<GuardrailDrift, AppError> {
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -190,7 +203,8 @@ pub async fn get_guardrail_drift(slug: String) -> Result<GuardrailDrift, AppErro
 /// Sends the workshop file's models and limit to the guardrail again.
 #[server(endpoint = "reapply_guardrail")]
 pub async fn reapply_guardrail(slug: String) -> Result<GuardrailDrift, AppError> {
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;
@@ -200,7 +214,8 @@ pub async fn reapply_guardrail(slug: String) -> Result<GuardrailDrift, AppError>
 /// Demo mode only: spend on some keys, then sync, so the charts and bars move.
 #[server(endpoint = "simulate_activity")]
 pub async fn simulate_activity(slug: String) -> Result<i64, AppError> {
-    use crate::server::{admin, auth::require_admin_of, telemetry::record_slug};
+    use crate::api::caller::require_admin_of;
+    use engine::{admin, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, _admin, workshop) = require_admin_of(&slug).await?;

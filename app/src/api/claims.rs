@@ -4,13 +4,14 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
-use crate::model::{ClaimPage, MyKey, WorkshopFigures};
+use wire::error::AppError;
+use wire::model::{ClaimPage, MyKey, WorkshopFigures};
 
 /// Everything the workshop page shows, for whoever is looking (signed in or not).
 #[server(endpoint = "get_claim_page")]
 pub async fn get_claim_page(slug: String) -> Result<ClaimPage, AppError> {
-    use crate::server::{auth::current_attendee, claims, state::app_state, telemetry::record_slug};
+    use crate::api::caller::{app_state, current_attendee};
+    use engine::{claims, telemetry::record_slug};
 
     record_slug(&slug);
     let state = app_state()?;
@@ -23,7 +24,8 @@ pub async fn get_claim_page(slug: String) -> Result<ClaimPage, AppError> {
 /// ticked); the key never depends on it.
 #[server(endpoint = "claim_key")]
 pub async fn claim_key(slug: String, marketing_opt_in: Option<String>) -> Result<MyKey, AppError> {
-    use crate::server::{auth::require_attendee, claims, telemetry::record_slug};
+    use crate::api::caller::require_attendee;
+    use engine::{claims, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, attendee) = require_attendee().await?;
@@ -35,7 +37,8 @@ pub async fn claim_key(slug: String, marketing_opt_in: Option<String>) -> Result
 /// has none: `Ok(None)`, not an error.
 #[server(endpoint = "my_claim")]
 pub async fn my_claim(slug: String) -> Result<Option<MyKey>, AppError> {
-    use crate::server::{auth::current_attendee, claims, state::app_state, telemetry::record_slug};
+    use crate::api::caller::{app_state, current_attendee};
+    use engine::{claims, telemetry::record_slug};
 
     record_slug(&slug);
     let state = app_state()?;
@@ -46,7 +49,8 @@ pub async fn my_claim(slug: String) -> Result<Option<MyKey>, AppError> {
 /// The caller's usage fetched from OpenRouter now (at most every 30 s per key).
 #[server(endpoint = "refresh_my_usage")]
 pub async fn refresh_my_usage(slug: String) -> Result<MyKey, AppError> {
-    use crate::server::{auth::require_attendee, claims, telemetry::record_slug};
+    use crate::api::caller::require_attendee;
+    use engine::{claims, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, attendee) = require_attendee().await?;
@@ -56,7 +60,8 @@ pub async fn refresh_my_usage(slug: String) -> Result<MyKey, AppError> {
 /// Records (`opted_in` = `true`) or withdraws the caller's marketing opt-in here.
 #[server(endpoint = "set_marketing_opt_in")]
 pub async fn set_marketing_opt_in(slug: String, opted_in: bool) -> Result<bool, AppError> {
-    use crate::server::{auth::require_attendee, claims, telemetry::record_slug};
+    use crate::api::caller::require_attendee;
+    use engine::{claims, telemetry::record_slug};
 
     record_slug(&slug);
     let (state, attendee) = require_attendee().await?;
@@ -66,7 +71,8 @@ pub async fn set_marketing_opt_in(slug: String, opted_in: bool) -> Result<bool, 
 /// How full the workshop is, for the projector page. Public, with no names.
 #[server(endpoint = "get_workshop_figures")]
 pub async fn get_workshop_figures(slug: String) -> Result<WorkshopFigures, AppError> {
-    use crate::server::{claims, state::app_state, telemetry::record_slug};
+    use crate::api::caller::app_state;
+    use engine::{claims, telemetry::record_slug};
 
     record_slug(&slug);
     let state = app_state()?;

@@ -2,12 +2,13 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
-use crate::model::{SignInMethodsInfo, SiteInfo};
+use wire::error::AppError;
+use wire::model::{SignInMethodsInfo, SiteInfo};
 
 #[server(endpoint = "get_site_info")]
 pub async fn get_site_info() -> Result<SiteInfo, AppError> {
-    use crate::server::{auth::current_attendee, claims::current_user, state::app_state};
+    use crate::api::caller::{app_state, current_attendee};
+    use engine::claims::current_user;
 
     let state = app_state()?;
     let user = current_attendee(&state)
@@ -21,7 +22,7 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
 
 #[server(endpoint = "get_sign_in_methods")]
 pub async fn get_sign_in_methods() -> Result<SignInMethodsInfo, AppError> {
-    let methods = crate::server::state::app_state()?.sign_in_methods;
+    let methods = crate::api::caller::app_state()?.sign_in_methods;
     Ok(SignInMethodsInfo {
         google: methods.google,
         github: methods.github,

@@ -2,13 +2,13 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
-use crate::model::{Projector, WorkshopSummary};
+use wire::error::AppError;
+use wire::model::{Projector, WorkshopSummary};
 
 /// Every workshop: open first, then upcoming, then closed.
 #[server(endpoint = "list_workshops")]
 pub async fn list_workshops() -> Result<Vec<WorkshopSummary>, AppError> {
-    use crate::server::state::app_state;
+    use crate::api::caller::app_state;
 
     let state = app_state()?;
     let now = state.clock.now();
@@ -22,7 +22,8 @@ pub async fn list_workshops() -> Result<Vec<WorkshopSummary>, AppError> {
 
 #[server(endpoint = "get_workshop")]
 pub async fn get_workshop(slug: String) -> Result<WorkshopSummary, AppError> {
-    use crate::server::{claims::known_workshop, state::app_state, telemetry::record_slug};
+    use crate::api::caller::app_state;
+    use engine::{claims::known_workshop, telemetry::record_slug};
 
     record_slug(&slug);
     let state = app_state()?;
@@ -33,7 +34,8 @@ pub async fn get_workshop(slug: String) -> Result<WorkshopSummary, AppError> {
 /// The projector page: the claim URL, its QR code, and how full the workshop is.
 #[server(endpoint = "get_projector")]
 pub async fn get_projector(slug: String) -> Result<Projector, AppError> {
-    use crate::server::{projector::projector, state::app_state, telemetry::record_slug};
+    use crate::api::caller::app_state;
+    use engine::{projector::projector, telemetry::record_slug};
 
     record_slug(&slug);
     projector(&app_state()?, &slug).await

@@ -1,8 +1,14 @@
-//! The organiser's components: figures against the caps, and the charts. Only the lazy
-//! admin routes use them, so attendees never download them.
+//! The organiser's components: the room's figures, the charts, the toolbar and its
+//! actions, the attendee table, top-ups and the configuration panel. Only the lazy admin
+//! routes use them, so attendees never download them.
 
+pub mod actions;
 pub mod charts;
+pub mod claims_table;
+pub mod configuration;
 pub mod figures;
+pub mod room;
+pub mod toolbar;
 pub mod top_up;
 
 /// "1 claim", "3 claims": a number with its noun.

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::relative_time::{relative, Now};
 use crate::api::claims::RefreshMyUsage;
-use crate::model::{MyKey, Usd};
+use wire::model::{MyKey, Usd};
 
 #[component]
 pub fn Budget(key: MyKey, slug: String, now: Now) -> impl IntoView {

@@ -11,7 +11,7 @@ use super::key_card::KeyCard;
 use super::relative_time::{countdown_text, relative, Now};
 use crate::api::claims::{ClaimKey, SetMarketingOptIn};
 use crate::components::time_zone::TimeText;
-use crate::model::{
+use wire::model::{
     ClaimPage, ClaimView, MarketingChoice, MyKey, SignInMethodsInfo, SoldOut, WorkshopFigures,
     WorkshopSummary,
 };

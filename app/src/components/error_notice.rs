@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
+use wire::error::AppError;
 
 /// A friendly box for an error, with a way back home.
 #[component]

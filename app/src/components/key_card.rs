@@ -13,8 +13,8 @@ use super::copy_button::CopyButton;
 use super::relative_time::{relative, Now};
 use super::snippet_tabs::SnippetTabs;
 use crate::components::time_zone::TimeText;
-use crate::model::snippets::OPENROUTER_BASE_URL;
-use crate::model::{MyKey, WorkshopState, WorkshopSummary};
+use wire::model::snippets::OPENROUTER_BASE_URL;
+use wire::model::{MyKey, WorkshopState, WorkshopSummary};
 
 /// What the card says about the key, most serious first.
 fn health(key: &MyKey) -> &'static str {
@@ -133,7 +133,7 @@ pub fn KeyCard(key: MyKey, workshop: WorkshopSummary, now: Now) -> impl IntoView
 fn KeyNotice(
     health: &'static str,
     closed: bool,
-    expires: crate::model::WorkshopTime,
+    expires: wire::model::WorkshopTime,
     limit: String,
 ) -> impl IntoView {
     let (class, words): (&str, Option<String>) = match health {

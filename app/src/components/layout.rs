@@ -6,9 +6,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::api::site::get_site_info;
-use crate::error::AppError;
-use crate::local_path::safe_next_path;
-use crate::model::SiteInfo;
+use wire::error::AppError;
+use wire::local_path::safe_next_path;
+use wire::model::SiteInfo;
 
 /// The site facts and the signed-in visitor, fetched once per page by [`Layout`] and
 /// shared with the pages through the context.

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::QrMatrix;
+use wire::model::QrMatrix;
 
 /// Modules of white border the QR standard asks for.
 const QUIET_ZONE: i64 = 4;

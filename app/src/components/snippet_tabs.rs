@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 
 use super::copy_button::CopyButton;
-use crate::model::snippets::SnippetKind;
+use wire::model::snippets::SnippetKind;
 
 #[component]
 pub fn SnippetTabs(

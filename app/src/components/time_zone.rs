@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::browser::{in_viewer_zone, viewer_offset_secs, viewer_zone_name};
-use crate::model::WorkshopTime;
+use wire::model::WorkshopTime;
 
 /// Whether the page shows times in the viewer's zone instead of the workshop's.
 #[derive(Clone, Copy)]

@@ -14,8 +14,8 @@ use crate::components::error_notice::ErrorNotice;
 use crate::components::layout::sign_in_href;
 use crate::components::relative_time::relative;
 use crate::components::response_status::set_response_status;
-use crate::error::AppError;
-use crate::model::{AdminOverview, AdminWorkshopCard};
+use wire::error::AppError;
+use wire::model::{AdminOverview, AdminWorkshopCard};
 
 /// Loads nothing in `data`: unlike `view`, `data` is not split off (it runs while the
 /// chunk loads), so a resource made there would put its server function's client code

@@ -7,8 +7,8 @@ use leptos_router::{lazy_route, LazyRoute};
 use crate::api::workshops::list_workshops;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::time_zone::{provide_viewer_zone, TimeText, TimeZoneToggle};
-use crate::error::AppError;
-use crate::model::{WorkshopState, WorkshopSummary};
+use wire::error::AppError;
+use wire::model::{WorkshopState, WorkshopSummary};
 
 /// The route, loaded lazily: its code comes in a chunk of its own (`cargo leptos build
 /// --split`), so an attendee's claim page never downloads it.

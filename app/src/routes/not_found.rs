@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::components::error_notice::ErrorNotice;
 use crate::components::response_status::set_response_status;
-use crate::error::AppError;
+use wire::error::AppError;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {

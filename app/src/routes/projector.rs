@@ -13,8 +13,8 @@ use crate::api::workshops::get_projector;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::qr_code::QrCode;
 use crate::components::response_status::set_response_status;
-use crate::error::AppError;
-use crate::model::{Projector, WorkshopFigures, WorkshopState};
+use wire::error::AppError;
+use wire::model::{Projector, WorkshopFigures, WorkshopState};
 
 /// How often the figures are asked again while claims are open.
 const FIGURES_EVERY: std::time::Duration = std::time::Duration::from_secs(5);

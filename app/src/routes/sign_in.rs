@@ -11,9 +11,9 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::site::get_sign_in_methods;
 use crate::components::layout::use_site_info;
-use crate::error::AppError;
-use crate::local_path::safe_next_path;
-use crate::model::{SignInErrorCode, SignInMethodsInfo};
+use wire::error::AppError;
+use wire::local_path::safe_next_path;
+use wire::model::{SignInErrorCode, SignInMethodsInfo};
 
 /// The route, loaded lazily (see `HomeRoute`).
 /// Loads nothing in `data` (see `HomeRoute`).

@@ -15,7 +15,7 @@ use crate::components::live_region::{provide_announcer, LiveRegion};
 use crate::components::relative_time::{ticking_now, Now};
 use crate::components::response_status::set_response_status;
 use crate::components::time_zone::{provide_viewer_zone, TimeText, TimeZoneToggle};
-use crate::model::{ClaimPage, ClaimView, WorkshopState};
+use wire::model::{ClaimPage, ClaimView, WorkshopState};
 
 #[component]
 pub fn WorkshopPage() -> impl IntoView {

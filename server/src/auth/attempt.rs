@@ -1,5 +1,5 @@
 //! A sign-in in progress — between the redirect to the provider and its callback — kept
-//! in the browser's own cookie, sealed ([`app::server::sealing`]): nothing is written on
+//! in the browser's own cookie, sealed ([`engine::sealing`]): nothing is written on
 //! the server for it, so no flood of anonymous sign-in starts can push a real person's
 //! attempt out while they are at the provider. The cookie is `__Host-` prefixed,
 //! `Secure`, `HttpOnly` and `SameSite=Lax` behind https; the seal makes it unreadable and
@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use app::server::sealing::KeyRing;
+use engine::sealing::KeyRing;
 
 /// What the callback needs from the start of the sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

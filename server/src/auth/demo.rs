@@ -5,8 +5,8 @@
 use axum::{extract::State, http::HeaderMap, response::Response, Extension, Form};
 use serde::Deserialize;
 
-use app::server::email::exact_address;
-use app::server::state::AppState;
+use engine::email::exact_address;
+use engine::state::AppState;
 
 use super::flow::{self, SignInIntent, StartRequest, VerifiedIdentity};
 use super::{SignInError, SignInProviders};

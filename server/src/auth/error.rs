@@ -3,7 +3,7 @@
 
 use axum::response::{IntoResponse, Redirect, Response};
 
-use app::model::SignInErrorCode;
+use wire::model::SignInErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {

@@ -7,12 +7,12 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use app::local_path::safe_next_path;
-use app::server::db::{Attendee, SignedInAttendee};
-use app::server::email::normalize_email;
-use app::server::session::{cookie_value, end_session, new_token, start_session};
-use app::server::state::AppState;
-use app::server::telemetry::short_id;
+use engine::db::{Attendee, SignedInAttendee};
+use engine::email::normalize_email;
+use engine::session::{cookie_value, end_session, new_token, start_session};
+use engine::state::AppState;
+use engine::telemetry::short_id;
+use wire::local_path::safe_next_path;
 
 use std::future::Future;
 
@@ -230,7 +230,7 @@ pub async fn complete(
         display_name: identity.display_name.filter(|name| !name.trim().is_empty()),
         auth_provider: identity.provider.to_string(),
     };
-    let internal = |error: app::server::db::DbError| SignInError::Internal(error.to_string());
+    let internal = |error: engine::db::DbError| SignInError::Internal(error.to_string());
     let now = now();
     app.database
         .delete_expired_sign_in_state(now, LOGIN_ATTEMPT_MAX_AGE_SECONDS)

@@ -17,8 +17,8 @@ use oauth2::{
 };
 use serde::Deserialize;
 
-use app::server::secret::Secret;
-use app::server::state::AppState;
+use engine::secret::Secret;
+use engine::state::AppState;
 
 use super::flow::{self, SignInIntent, StartRequest, VerifiedIdentity};
 use super::{SignInError, SignInProviders};

@@ -17,8 +17,8 @@ use openidconnect::{
 };
 use tokio::sync::RwLock;
 
-use app::server::secret::Secret;
-use app::server::state::AppState;
+use engine::secret::Secret;
+use engine::state::AppState;
 
 use super::flow::{self, SignInIntent, StartRequest, VerifiedIdentity};
 use super::{SignInError, SignInProviders};

@@ -8,7 +8,7 @@ use super::{
     ConfigError, LiveSettings, Mode, OAuthClient, DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_OAUTH_URL,
     DEFAULT_GOOGLE_ISSUER_URL, DEFAULT_OPENROUTER_BASE_URL,
 };
-use app::server::secret::Secret;
+use engine::secret::Secret;
 
 /// Settings that only a live deployment has; their presence refuses demo mode.
 const PRODUCTION_PLAIN_VARIABLES: [&str; 5] = [
@@ -166,7 +166,7 @@ fn live(
             .get("ADMIN_EMAILS")
             .unwrap_or_default()
             .split(',')
-            .filter_map(app::server::email::exact_address)
+            .filter_map(engine::email::exact_address)
             .collect(),
     })))
 }

@@ -15,7 +15,7 @@ use axum::{
 use super::error_status::error_response;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use app::error::AppError;
+use wire::error::AppError;
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;

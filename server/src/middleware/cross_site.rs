@@ -28,7 +28,7 @@ use axum::{
 };
 
 use super::error_status::error_response;
-use app::error::AppError;
+use wire::error::AppError;
 
 /// The origins (`scheme://host[:port]`, lowercase) this site answers as.
 #[derive(Debug, Clone)]

@@ -18,8 +18,8 @@ use axum::{
     response::Response,
 };
 
-use app::error::AppError;
-use app::local_path::safe_next_path;
+use wire::error::AppError;
+use wire::local_path::safe_next_path;
 
 /// Server-function errors are a few hundred bytes; anything bigger is not one.
 const MAX_ERROR_BODY: usize = 64 * 1024;

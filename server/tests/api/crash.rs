@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::server::db::ClaimStatus;
+use engine::db::ClaimStatus;
 use openrouter_sim::Simulator;
 
 use crate::support::server_process::{session_for, ServerSetup};

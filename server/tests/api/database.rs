@@ -1,9 +1,9 @@
 //! Repository tests, each run on a fresh SQLite file and on a fresh Postgres database.
 
-use app::server::db::{
+use engine::db::{
     ClaimStatus, Database, MintLease, MintedKey, NewReservation, ReserveOutcome, SignedInAttendee,
 };
-use app::server::secret::Secret;
+use engine::secret::Secret;
 
 /// Declares `$name::sqlite` and `$name::postgres`, each running `$body(database)`.
 macro_rules! on_both_repositories {
@@ -324,7 +324,7 @@ on_both_repositories!(
         // OpenRouter says the key is disabled; a listing asked for at any time is taken
         // while no organiser has touched the row (its other updates, like the claim at
         // 1,000, do not count).
-        let disabled_there = app::server::db::KeyFigures {
+        let disabled_there = engine::db::KeyFigures {
             hash: "hash-1".into(),
             usage_usd_micros: 420_000,
             limit_remaining_usd_micros: Some(1_580_000),

@@ -7,7 +7,7 @@ use crate::support::github_standin::{
     GitHubStandIn, GitHubUser, RunningStandIn, CLIENT_ID, CLIENT_SECRET,
 };
 use crate::support::{live_settings, open_workshop, TestApp, TestAppBuilder};
-use app::server::secret::Secret;
+use engine::secret::Secret;
 use server::config::OAuthClient;
 
 async fn start() -> (TestApp, RunningStandIn) {

@@ -5,7 +5,7 @@
 use crate::support::browser::{assert_refused, query_param, with_query_param, Browser, Landing};
 use crate::support::oidc_peer::{OidcPeer, CLIENT_ID, CLIENT_SECRET};
 use crate::support::{live_settings, open_workshop, reserve_listener, TestApp, TestAppBuilder};
-use app::server::secret::Secret;
+use engine::secret::Secret;
 use server::config::OAuthClient;
 
 const VERIFIED: &str = "ada-sub-1";

@@ -7,10 +7,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::support::windows::Window;
-use app::server::guardrail::ensure_guardrail;
-use app::server::openrouter::{ClientSettings, OpenRouterClient};
-use app::server::registry::{parse_workshop_file, Workshop};
-use app::server::secret::Secret;
+use engine::guardrail::ensure_guardrail;
+use engine::leases::Leases;
+use engine::openrouter::{ClientSettings, OpenRouterClient};
+use engine::registry::{parse_workshop_file, Workshop};
+use engine::secret::Secret;
 use openrouter_sim::{RunningSimulator, Simulator};
 
 const MANAGEMENT_KEY: &str = "sk-or-v1-guardrail-test";
@@ -46,14 +47,15 @@ fn workshop_guardrails(sim: &Simulator) -> Vec<openrouter_sim::wire::Guardrail> 
 
 async fn created_once_then_reused_then_updated(url: String) {
     let database = crate::support::test_database(&url).await;
+    let leases = Leases::new(database.clone(), "instance-a");
     let (running, client) = simulator().await;
     let sim = running.simulator();
     let file = workshop("openai/gpt-5-nano");
 
-    let id = ensure_guardrail(&database, &client, &file, "instance-a", 1)
+    let id = ensure_guardrail(&database, &client, &file, &leases, 1)
         .await
         .unwrap();
-    let again = ensure_guardrail(&database, &client, &file, "instance-a", 2)
+    let again = ensure_guardrail(&database, &client, &file, &leases, 2)
         .await
         .unwrap();
     assert_eq!(id, again);
@@ -69,7 +71,7 @@ async fn created_once_then_reused_then_updated(url: String) {
 
     let changed = workshop("openai/gpt-5-nano, openai/gpt-5-mini");
     assert_eq!(
-        ensure_guardrail(&database, &client, &changed, "instance-a", 3)
+        ensure_guardrail(&database, &client, &changed, &leases, 3)
             .await
             .unwrap(),
         id
@@ -77,7 +79,7 @@ async fn created_once_then_reused_then_updated(url: String) {
     assert_eq!(sim.call_count("PATCH /guardrails/{id}"), 1);
     let [updated] = workshop_guardrails(sim).try_into().unwrap();
     assert_eq!(updated.allowed_models.map(|models| models.len()), Some(2));
-    ensure_guardrail(&database, &client, &changed, "instance-a", 4)
+    ensure_guardrail(&database, &client, &changed, &leases, 4)
         .await
         .unwrap();
     assert_eq!(
@@ -101,9 +103,9 @@ async fn two_instances_racing_make_one_guardrail(url: String) {
         .map(|n| {
             let (database, client, file) = (instances[n % 2].clone(), client.clone(), file.clone());
             // Two instances (connection pools), each with its own holder name.
-            let holder = format!("instance-{}", n % 2);
+            let leases = Leases::new(database.clone(), &format!("instance-{}", n % 2));
             tokio::spawn(async move {
-                ensure_guardrail(&database, &client, &file, &holder, 1)
+                ensure_guardrail(&database, &client, &file, &leases, 1)
                     .await
                     .unwrap()
             })
@@ -124,14 +126,15 @@ async fn two_instances_racing_make_one_guardrail(url: String) {
 
 async fn a_guardrail_whose_id_was_never_stored_is_adopted(url: String) {
     let database = crate::support::test_database(&url).await;
+    let leases = Leases::new(database.clone(), "instance-a");
     let (running, client) = simulator().await;
     let file = workshop("openai/gpt-5-nano");
     // An earlier run created it, then died before remembering the id.
-    let mut stale = app::server::guardrail::settings_for(&file);
+    let mut stale = engine::guardrail::settings_for(&file);
     stale.allowed_models = vec!["openai/gpt-4o-mini".into()];
     let orphan = client.create_guardrail(&stale).await.unwrap();
 
-    let id = ensure_guardrail(&database, &client, &file, "instance-a", 1)
+    let id = ensure_guardrail(&database, &client, &file, &leases, 1)
         .await
         .unwrap();
     assert_eq!(id, orphan.id);

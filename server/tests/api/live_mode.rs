@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::server::secret::Secret;
+use engine::secret::Secret;
 
 use crate::support::{live_settings, TestAppBuilder};
 

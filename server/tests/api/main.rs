@@ -15,6 +15,7 @@ mod github_sign_in;
 mod google_sign_in;
 mod guardrail;
 mod http;
+mod leases;
 mod leptos_toml;
 mod live_mode;
 mod mint;

@@ -4,10 +4,10 @@
 
 use std::collections::HashSet;
 
-use app::server::db::{ClaimStatus, NewReservation, ReserveOutcome};
-use app::server::mint::{key_name, ClaimError};
-use app::server::openrouter::NewKey;
 use chrono::{DateTime, Utc};
+use engine::db::{ClaimStatus, NewReservation, ReserveOutcome};
+use engine::mint::{key_name, ClaimError};
+use engine::openrouter::NewKey;
 
 use crate::support::mint_rig::{workshop, MintRig};
 use crate::support::windows::rfc3339;
@@ -400,7 +400,7 @@ on_both_databases!(
 
         // A claim waits for the lease to run out (well within its wait), takes over,
         // removes the orphan and mints.
-        let patient = app::server::mint::MintSettings {
+        let patient = engine::mint::MintSettings {
             wait_for_other: std::time::Duration::from_secs(5),
             ..crate::support::mint_rig::fast_mint_settings()
         };
@@ -471,7 +471,7 @@ on_both_databases!(
 on_both_databases!(
     unbound_keys_are_retried_automatically,
     |url: String| async move {
-        let settings = app::server::mint::MintSettings {
+        let settings = engine::mint::MintSettings {
             rebind_first_delay: std::time::Duration::from_millis(20),
             ..crate::support::mint_rig::fast_mint_settings()
         };
@@ -567,10 +567,10 @@ on_both_databases!(
     the_sweep_waits_for_the_breaker_instead_of_spending_attempts,
     |url: String| async move {
         use crate::support::mint_rig::{fast_mint_settings, fast_retry, MANAGEMENT_KEY};
-        use app::server::mint::{MintSettings, Minter};
-        use app::server::openrouter::{ClientSettings, OpenRouterClient};
-        use app::server::registry::Registry;
-        use app::server::secret::Secret;
+        use engine::mint::{MintSettings, Minter};
+        use engine::openrouter::{ClientSettings, OpenRouterClient};
+        use engine::registry::Registry;
+        use engine::secret::Secret;
         use std::time::{Duration, Instant};
 
         let rig = MintRig::start(&url).await;

@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::server::openrouter::{
+use axum::{body::Body, extract::Request, middleware::Next, response::Response};
+use engine::openrouter::{
     ClientSettings, GuardrailSettings, KeyUpdate, NewKey, OpenRouterClient, OpenRouterError,
     RetryPolicy,
 };
-use app::server::secret::Secret;
-use axum::{body::Body, extract::Request, middleware::Next, response::Response};
+use engine::secret::Secret;
 use openrouter_sim::{FaultAction, FaultRule, RunningSimulator, Simulator, API_PREFIX};
 use serde_json::Value;
 
@@ -33,7 +33,7 @@ fn new_key(name: &str) -> NewKey {
         name: name.into(),
         limit: Some(2.0),
         limit_reset: None,
-        expires_at: app::server::openrouter::utc_timestamp(4_102_444_800),
+        expires_at: engine::openrouter::utc_timestamp(4_102_444_800),
     }
 }
 
@@ -353,7 +353,7 @@ async fn a_long_retry_after_is_not_waited_for_and_holds_every_call_back() {
         );
         assert!(held.retry_in_secs() > 25, "{held}");
     }
-    let probe = app::server::openrouter::asked_by_a_person(client.list_keys(0, false)).await;
+    let probe = engine::openrouter::asked_by_a_person(client.list_keys(0, false)).await;
     assert!(matches!(probe, Err(OpenRouterError::Unavailable { .. })));
     assert_eq!(sim.call_count("GET /keys"), 1);
     assert_eq!(sim.call_count("GET /keys/{hash}"), 0);

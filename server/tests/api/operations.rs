@@ -486,8 +486,7 @@ async fn live_instance(
 ) -> TestApp {
     let mut settings = crate::support::live_settings();
     settings.openrouter_base_url = openrouter.base_url().to_string();
-    settings.openrouter_management_key =
-        app::server::secret::Secret::new(format!("sk-or-v1-{slug}"));
+    settings.openrouter_management_key = engine::secret::Secret::new(format!("sk-or-v1-{slug}"));
     TestAppBuilder::new()
         .workshop(slug, &file)
         .database(url)

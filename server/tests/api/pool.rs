@@ -7,11 +7,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::server::db::ClaimStatus;
-use app::server::mint::{is_pool_key_name, key_name, ClaimError, PoolStatus};
-use app::server::openrouter::NewKey;
-use app::server::registry::Workshop;
 use chrono::{DateTime, Utc};
+use engine::db::ClaimStatus;
+use engine::mint::{is_pool_key_name, key_name, ClaimError, PoolStatus};
+use engine::openrouter::NewKey;
+use engine::registry::Workshop;
 use openrouter_sim::{FaultAction, FaultRule, OutageKind, SimKey};
 
 use crate::support::mint_rig::{fast_mint_settings, workshop_in, MintRig};
@@ -244,7 +244,7 @@ on_both_databases!(
         let agents = pooled("agents", opening_in(-5), "key_pool: 30\n");
         // Slow enough that the two instances' rounds overlap.
         rig.sim().set_latency(Duration::from_millis(100));
-        let rounds = |minter: app::server::mint::Minter, workshop: Arc<Workshop>| async move {
+        let rounds = |minter: engine::mint::Minter, workshop: Arc<Workshop>| async move {
             for _ in 0..3 {
                 minter.tend_pool(&workshop, now()).await.unwrap();
             }
@@ -515,11 +515,8 @@ on_both_databases!(
             window.yaml()
         );
         let after = Arc::new(
-            app::server::registry::parse_workshop_file(
-                std::path::Path::new("agents.yaml"),
-                &source,
-            )
-            .unwrap(),
+            engine::registry::parse_workshop_file(std::path::Path::new("agents.yaml"), &source)
+                .unwrap(),
         );
         let report = rig.minter.tend_pool(&after, now()).await.unwrap().unwrap();
         assert_eq!((report.withdrawn, report.created), (4, 4));
@@ -674,7 +671,7 @@ async fn an_absurd_demo_clock_is_clamped_and_the_pool_timer_lives_on() {
         .json()
         .await
         .unwrap();
-    let ten_years = app::server::clock::MAX_OFFSET_SECS;
+    let ten_years = engine::clock::MAX_OFFSET_SECS;
     assert_eq!(answer["offset_secs"], ten_years);
     for path in ["/", "/w/open-now", "/admin/open-now"] {
         let status = organiser.get(&app.url(path)).await.status();

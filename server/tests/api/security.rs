@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use app::server::db::{MintedKey, NewReservation, ReserveOutcome, SignedInAttendee};
-use app::server::secret::Secret;
+use engine::db::{MintedKey, NewReservation, ReserveOutcome, SignedInAttendee};
+use engine::secret::Secret;
 use reqwest::header;
 use serde_json::Value;
 use server::config::OAuthClient;

@@ -4,7 +4,7 @@
 
 use crate::support::browser::{query_param, Browser};
 use crate::support::{live_settings, open_workshop, TestApp, TestAppBuilder};
-use app::server::session::{hash_token, SESSION_LIFETIME_SECONDS};
+use engine::session::{hash_token, SESSION_LIFETIME_SECONDS};
 
 async fn demo_app() -> TestApp {
     TestAppBuilder::new()
@@ -185,7 +185,7 @@ async fn global_admins_from_the_environment_are_admins_of_every_workshop() {
     ] {
         database
             .upsert_attendee(
-                &app::server::db::SignedInAttendee {
+                &engine::db::SignedInAttendee {
                     user_id: user_id.into(),
                     email: email.into(),
                     email_normalized: email.to_lowercase(),

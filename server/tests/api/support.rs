@@ -16,7 +16,7 @@ pub mod openapi;
 
 use std::path::PathBuf;
 
-use app::server::secret::Secret;
+use engine::secret::Secret;
 use leptos::config::LeptosOptions;
 use server::application::Application;
 use server::config::{Config, LiveSettings, Mode};
@@ -56,13 +56,13 @@ pub fn no_pool_unless_asked(extra: &str) -> &'static str {
 /// test's own database handle can open what the server stored.
 pub const TEST_KEY_RING: &str = "test1:dGhpcnR5LXR3by1ieXRlcy1vZi10ZXN0LWtleSEhISE=";
 
-pub fn test_key_ring() -> app::server::sealing::KeyRing {
-    app::server::sealing::KeyRing::parse(TEST_KEY_RING).expect("the test key ring")
+pub fn test_key_ring() -> engine::sealing::KeyRing {
+    engine::sealing::KeyRing::parse(TEST_KEY_RING).expect("the test key ring")
 }
 
 /// The database at `url`, migrated, with the test key ring.
-pub async fn test_database(url: &str) -> app::server::db::Database {
-    app::server::db::Database::connect(url)
+pub async fn test_database(url: &str) -> engine::db::Database {
+    engine::db::Database::connect(url)
         .await
         .expect("the test database")
         .with_keys(test_key_ring())
@@ -379,7 +379,7 @@ impl TestApp {
             .expect("demo mode runs a simulator")
     }
 
-    pub async fn database(&self) -> app::server::db::Database {
+    pub async fn database(&self) -> engine::db::Database {
         test_database(&self.database_url).await
     }
 }

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use crate::support::mint_rig::{workshop, MintRig};
-use app::server::openrouter::KeyUpdate;
-use app::server::usage_sync::{SyncOutcome, UsageSyncer};
 use chrono::Utc;
+use engine::openrouter::KeyUpdate;
+use engine::usage_sync::{SyncOutcome, UsageSyncer};
 
 async fn rig_with_claims(url: &str, count: usize) -> MintRig {
     let rig = MintRig::start(url).await;

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::counted;
-use crate::model::{AdminCharts, TimeBucket};
+use wire::model::{AdminCharts, TimeBucket};
 
 const WIDTH: i64 = 600;
 const HEIGHT: i64 = 160;

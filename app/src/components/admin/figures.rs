@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{AdminFigures, Usd};
+use wire::model::{AdminFigures, Usd};
 
 /// A labelled bar: `value` of `max`, with the words beside it.
 #[component]

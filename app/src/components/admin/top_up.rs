@@ -13,8 +13,8 @@ use leptos_router::components::Form;
 use crate::api::admin::{top_up_low, TopUpKey};
 use crate::components::admin::counted;
 use crate::components::relative_time::relative;
-use crate::error::AppError;
-use crate::model::{BulkTopUpReport, ClaimRow, RowStatus, TopUpPreview, Usd};
+use wire::error::AppError;
+use wire::model::{BulkTopUpReport, ClaimRow, RowStatus, TopUpPreview, Usd};
 
 /// The page-wide state of the row top-ups: it outlives the table's rows, which are
 /// rendered anew after every top-up (the new limit comes from the server).

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::windows::Window;
-use app::server::db::{Attendance, Attendee, Database, SignedInAttendee};
-use app::server::mint::{MintSettings, Minter};
-use app::server::openrouter::{ClientSettings, OpenRouterClient, RetryPolicy};
-use app::server::registry::{parse_workshop_file, Workshop};
-use app::server::secret::Secret;
+use engine::db::{Attendance, Attendee, Database, SignedInAttendee};
+use engine::mint::{MintSettings, Minter};
+use engine::openrouter::{ClientSettings, OpenRouterClient, RetryPolicy};
+use engine::registry::{parse_workshop_file, Workshop};
+use engine::secret::Secret;
 use openrouter_sim::{RunningSimulator, SimKey, Simulator};
 
 pub const MANAGEMENT_KEY: &str = "sk-or-v1-mint-test";

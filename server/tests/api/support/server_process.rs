@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use app::server::db::{Attendee, Database, SignedInAttendee};
-use app::server::session::{hash_token, new_token};
+use engine::db::{Attendee, Database, SignedInAttendee};
+use engine::session::{hash_token, new_token};
 use tokio::process::{Child, Command};
 
 pub struct ServerProcess {
