@@ -114,3 +114,98 @@ fn every_module_says_what_it_is_for() {
         undocumented.join("\n")
     );
 }
+
+/// Every file of the workspace, as paths relative to its root (without build output,
+/// installed packages or git's own folder).
+fn workspace_files(root: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if !matches!(
+                    name.to_str(),
+                    Some("target" | "node_modules" | ".git" | "dist")
+                ) {
+                    folders.push(path);
+                }
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                files.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    files
+}
+
+/// The file names a comment line mentions: words ending in a source or document
+/// extension, with a folder (`db/leases.rs`) or a document of ours (`architecture.md`).
+fn named_files(comment: &str) -> Vec<&str> {
+    comment
+        .split(|c: char| c.is_whitespace() || "`()[],;:\"'“”".contains(c))
+        .map(|word| word.trim_end_matches('.'))
+        .filter(|word| {
+            let known = [
+                ".rs", ".md", ".mjs", ".yaml", ".toml", ".sh", ".sql", ".css",
+            ];
+            known.iter().any(|extension| word.ends_with(extension))
+                && (word.contains('/') || word.ends_with(".md"))
+                && !word.contains('*')
+                && !word.contains('<')
+        })
+        .collect()
+}
+
+#[test]
+fn a_comment_names_only_files_in_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let files = workspace_files(&root);
+    let exists = |name: &str| {
+        files
+            .iter()
+            .any(|file| file == name || file.ends_with(&format!("/{name}")))
+    };
+    let mut missing = Vec::new();
+    for crate_dir in [
+        "app",
+        "engine",
+        "wire",
+        "server",
+        "openrouter-sim",
+        "frontend",
+    ] {
+        for file in rust_files(&root.join(crate_dir)) {
+            let source = std::fs::read_to_string(&file).unwrap();
+            for (line_number, line) in source.lines().enumerate() {
+                let Some((_, comment)) = line.split_once("//") else {
+                    continue;
+                };
+                for name in named_files(comment) {
+                    if !exists(name) {
+                        missing.push(format!("{}:{}: {name}", file.display(), line_number + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "comments naming files that are not in the repository:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn file_names_are_found_in_comments() {
+    assert_eq!(
+        named_files(" see `db/leases.rs` and docs/architecture.md."),
+        vec!["db/leases.rs", "docs/architecture.md"]
+    );
+    assert_eq!(
+        named_files(" (design.md, \"The claim\")"),
+        vec!["design.md"]
+    );
+    // A bare module file name or a placeholder is not a reference to check.
+    assert!(named_files(" `x.rs` and its folder, `workshops/<slug>.yaml`").is_empty());
+}

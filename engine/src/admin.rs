@@ -8,9 +8,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::access::is_admin_of;
+use crate::db::row_status::row_status;
 use crate::db::{
-    shown_label, AdminRow, Attendance, Attendee, TableQuery, TopUp, ORDER_LEAST_SPENT,
-    ORDER_MOST_SPENT, ORDER_NEWEST, ORDER_OLDEST, STATUS_CONDITIONS,
+    shown_label, AdminRow, Attendee, ClaimsPageQuery, TopUp, ORDER_LEAST_SPENT, ORDER_MOST_SPENT,
+    ORDER_NEWEST, ORDER_OLDEST,
 };
 use crate::guardrail::settings_for;
 use crate::openrouter::{asked_by_a_person, KeyUpdate};
@@ -21,9 +22,8 @@ use crate::usage_sync::{SyncError, SyncOutcome};
 use wire::error::AppError;
 use wire::model::{
     AdminCharts, AdminFigures, AdminOverview, AdminWorkshop, AdminWorkshopCard, ChangeMark,
-    ClaimRow, ClaimStatus, ClaimsTable, DisableReport, GuardrailDrift, PoolFigures, RetryReport,
-    RowStatus, SortBy, Spender, SyncNowOutcome, TimeBucket, TopUpRecord, Usd, WorkshopConfig,
-    ROWS_PER_PAGE,
+    ClaimRow, ClaimsTable, DisableReport, GuardrailDrift, PoolFigures, RetryReport, RowStatus,
+    SortBy, Spender, SyncNowOutcome, TimeBucket, TopUpRecord, Usd, WorkshopConfig, ROWS_PER_PAGE,
 };
 
 /// How many buckets the claims-over-time chart has.
@@ -185,23 +185,6 @@ fn claims_over_time(
         .collect()
 }
 
-/// The status a row shows (mirrors `db::STATUS_CONDITIONS`).
-pub fn row_status(row: &Attendance, now: i64) -> RowStatus {
-    match row.status() {
-        ClaimStatus::Reserved => {
-            let leased = row.mint_lease_until.is_some_and(|until| until > now);
-            if row.mint_attempts == 0 || leased {
-                RowStatus::Preparing
-            } else {
-                RowStatus::Failed
-            }
-        }
-        _ if row.key_disabled == Some(1) => RowStatus::Disabled,
-        ClaimStatus::Minted => RowStatus::Unbound,
-        ClaimStatus::Bound => RowStatus::Bound,
-    }
-}
-
 /// A row as the table shows it, with its applied top-ups (`top_ups`: this row's, or a
 /// whole workshop's: only the row's are kept).
 pub fn claim_row(row: AdminRow, workshop: &Workshop, now: i64, top_ups: &[TopUp]) -> ClaimRow {
@@ -253,12 +236,6 @@ pub async fn claims_table(
         return Err(AppError::InvalidInput("That search is too long.".into()));
     }
     let now = Utc::now().timestamp();
-    let condition = status.and_then(|status| {
-        STATUS_CONDITIONS
-            .iter()
-            .find(|(name, _)| *name == status.as_str())
-            .map(|(_, condition)| *condition)
-    });
     let order = match sort {
         SortBy::Newest => ORDER_NEWEST,
         SortBy::Oldest => ORDER_OLDEST,
@@ -268,10 +245,10 @@ pub async fn claims_table(
     let (page, offset) = page_window(page);
     let (rows, total) = state
         .database
-        .table_page(&TableQuery {
+        .table_page(&ClaimsPageQuery {
             workshop_slug: &workshop.slug,
             search: search.trim(),
-            status: condition,
+            status,
             order,
             limit: ROWS_PER_PAGE,
             offset,

@@ -12,6 +12,7 @@ mod guardrails;
 mod key_pool;
 mod leases;
 mod minting;
+pub mod row_status;
 mod server_secrets;
 mod sessions;
 mod stored_keys;
@@ -29,8 +30,8 @@ use sqlx::{AnyPool, Executor};
 use crate::sealing::KeyRing;
 
 pub use admin::{
-    AdminRow, FigureCounts, OptIn, TableQuery, ORDER_LEAST_SPENT, ORDER_MOST_SPENT, ORDER_NEWEST,
-    ORDER_OLDEST, STATUS_CONDITIONS,
+    AdminRow, ClaimsPageQuery, FigureCounts, OptIn, ORDER_LEAST_SPENT, ORDER_MOST_SPENT,
+    ORDER_NEWEST, ORDER_OLDEST,
 };
 pub use attendance::{Attendance, NewReservation, ReserveOutcome};
 pub use attendees::{Attendee, SignedInAttendee};

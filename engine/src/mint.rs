@@ -1,4 +1,4 @@
-//! The claim, exactly once and with nothing lost (design.md, "The claim"):
+//! The claim, exactly once and with nothing lost (docs/architecture.md, "The claim"):
 //!
 //! 1. guard ([`guard`]) — window and email domain, before anything is written or sent;
 //! 2. reserve — one transaction checks the caps and writes the row (see `db`); a row of

@@ -13,7 +13,8 @@
 
 use chrono::Utc;
 
-use crate::admin::{find_row, row_status, table_row};
+use crate::admin::{find_row, table_row};
+use crate::db::row_status::row_status;
 use crate::db::{Database, NewTopUp, TopUp, TopUpReservation};
 use crate::openrouter::{KeyUpdate, OpenRouterClient, OpenRouterError};
 use crate::registry::Workshop;

@@ -20,7 +20,7 @@ use chrono::{DateTime, SecondsFormat};
 use futures_util::{stream, StreamExt};
 
 use engine::access::is_admin_of;
-use engine::admin::row_status;
+use engine::db::row_status::row_status;
 use engine::db::{shown_label, AdminRow, DbError};
 use engine::registry::Workshop;
 use engine::session::session_attendee;

@@ -3,8 +3,12 @@
 //! charts, and the rows of its CSV exports. All of it reads; the writes of the actions
 //! are the mint's and the usage sync's.
 
+use std::sync::OnceLock;
+
+use wire::model::RowStatus;
+
 use super::attendance::ATTENDANCE_COLUMNS;
-use super::{Attendance, Database, DbError};
+use super::{row_status, Attendance, Database, DbError};
 
 /// A row with the attendee it belongs to, for the table and the exports.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -40,37 +44,14 @@ pub struct FigureCounts {
 }
 
 /// Which rows a status filter keeps. `now` decides whether a reservation's lease is live.
-pub const STATUS_CONDITIONS: [(&str, &str); 5] = [
-    (
-        "bound",
-        "wa.claim_status = 'bound' AND COALESCE(wa.key_disabled, 0) = 0",
-    ),
-    (
-        "unbound",
-        "wa.claim_status = 'minted' AND COALESCE(wa.key_disabled, 0) = 0",
-    ),
-    (
-        "preparing",
-        "wa.claim_status = 'reserved' AND (wa.mint_attempts = 0 OR wa.mint_lease_until > $2)",
-    ),
-    (
-        "failed",
-        "wa.claim_status = 'reserved' AND wa.mint_attempts > 0 \
-         AND (wa.mint_lease_until IS NULL OR wa.mint_lease_until <= $2)",
-    ),
-    (
-        "disabled",
-        "wa.claim_status <> 'reserved' AND wa.key_disabled = 1",
-    ),
-];
-
-/// The table's query: search text (lowercase, matched anywhere in email or name), a
-/// status condition from [`STATUS_CONDITIONS`], an order, and a page.
+/// One page of the admin table, as asked of the database: search text (lowercase,
+/// matched anywhere in email or name), a status (`row_status::condition`), an order,
+/// and a page.
 #[derive(Debug, Clone)]
-pub struct TableQuery<'a> {
+pub struct ClaimsPageQuery<'a> {
     pub workshop_slug: &'a str,
     pub search: &'a str,
-    pub status: Option<&'static str>,
+    pub status: Option<RowStatus>,
     pub order: &'static str,
     pub limit: i64,
     pub offset: i64,
@@ -91,23 +72,25 @@ impl Database {
         workshop_slug: &str,
         now: i64,
     ) -> Result<FigureCounts, DbError> {
-        let row: (i64, i64, i64, i64, i64, i64, i64, i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*),
+        static SQL: OnceLock<String> = OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            format!(
+                "SELECT COUNT(*),
                  CAST(COALESCE(SUM(limit_usd_micros), 0) AS BIGINT),
                  CAST(COALESCE(SUM(usage_usd_micros), 0) AS BIGINT),
-                 CAST(COALESCE(SUM(CASE WHEN claim_status = 'bound' AND COALESCE(key_disabled, 0) = 0 THEN 1 ELSE 0 END), 0) AS BIGINT),
-                 CAST(COALESCE(SUM(CASE WHEN claim_status = 'minted' AND COALESCE(key_disabled, 0) = 0 THEN 1 ELSE 0 END), 0) AS BIGINT),
-                 CAST(COALESCE(SUM(CASE WHEN claim_status = 'reserved' AND (mint_attempts = 0 OR mint_lease_until > $2) THEN 1 ELSE 0 END), 0) AS BIGINT),
-                 CAST(COALESCE(SUM(CASE WHEN claim_status = 'reserved' AND mint_attempts > 0
-                     AND (mint_lease_until IS NULL OR mint_lease_until <= $2) THEN 1 ELSE 0 END), 0) AS BIGINT),
-                 CAST(COALESCE(SUM(CASE WHEN claim_status <> 'reserved' AND key_disabled = 1 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                 {},
                  MAX(usage_synced_at)
              FROM workshop_attendance WHERE workshop_slug = $1",
-        )
-        .bind(workshop_slug)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
+                row_status::count_columns()
+            )
+        });
+        // The counts come in `RowStatus::ALL`'s order: bound, unbound, preparing,
+        // failed, disabled.
+        let row: (i64, i64, i64, i64, i64, i64, i64, i64, Option<i64>) = sqlx::query_as(sql)
+            .bind(workshop_slug)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(FigureCounts {
             claimed: row.0,
             committed: row.1,
@@ -124,7 +107,7 @@ impl Database {
     /// One page of the table, and how many rows match in all.
     pub async fn table_page(
         &self,
-        query: &TableQuery<'_>,
+        query: &ClaimsPageQuery<'_>,
     ) -> Result<(Vec<AdminRow>, i64), DbError> {
         let filter = table_filter(query);
         let pattern = format!("%{}%", escape_like(query.search));
@@ -286,14 +269,14 @@ impl Database {
     }
 }
 
-fn table_filter(query: &TableQuery<'_>) -> String {
+fn table_filter(query: &ClaimsPageQuery<'_>) -> String {
     let mut filter = String::from(
         "wa.workshop_slug = $1 AND ($3 = '%%' OR LOWER(a.email) LIKE $3 ESCAPE '\\' \
          OR LOWER(COALESCE(a.display_name, '')) LIKE $3 ESCAPE '\\')",
     );
-    if let Some(condition) = query.status {
+    if let Some(status) = query.status {
         filter.push_str(" AND (");
-        filter.push_str(condition);
+        filter.push_str(row_status::condition(status));
         filter.push(')');
     } else {
         // Keeps `$2` bound in every form of the query.

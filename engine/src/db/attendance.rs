@@ -5,6 +5,9 @@ use super::key_pool::take_ready_pool_key;
 use super::stored_keys::{attendance_context, pool_context, StoredKey};
 use super::top_ups::committed_usd_micros;
 use super::{take_lock_row, Database, DbError};
+use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
+use sqlx::error::BoxDynError;
+use sqlx::{Decode, Type};
 use wire::model::ClaimStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -13,7 +16,8 @@ pub struct Attendance {
     pub workshop_slug: String,
     pub email_normalized: String,
     pub key_name: String,
-    claim_status: String,
+    /// Decoded when the row is read: a word that is not a status fails the read.
+    claim_status: StoredStatus,
     pub or_key_hash: Option<String>,
     /// The key itself, sealed ([`Database::open_key`] opens it for its owner); the
     /// column keeps the seed's name.
@@ -45,8 +49,30 @@ pub struct Attendance {
 
 impl Attendance {
     pub fn status(&self) -> ClaimStatus {
-        // The CHECK constraint allows nothing else.
-        ClaimStatus::parse(&self.claim_status).unwrap_or(ClaimStatus::Reserved)
+        self.claim_status.0
+    }
+}
+
+/// `claim_status` as stored, decoded into a [`ClaimStatus`] once, when the row is read.
+/// An unknown word (the CHECK constraint forbids one; a row written by something else
+/// could carry it) fails the read, naming the word, instead of reading as `Reserved`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StoredStatus(ClaimStatus);
+
+impl Type<Any> for StoredStatus {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for StoredStatus {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <String as Decode<'r, Any>>::decode(value)?;
+        Ok(StoredStatus(ClaimStatus::try_from(text)?))
     }
 }
 

@@ -39,6 +39,22 @@ impl ClaimStatus {
     }
 }
 
+/// A stored status that is none of ours (the database's CHECK forbids it; a row written
+/// by something else, or a future version, could still carry one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown claim status {0:?}")]
+pub struct UnknownClaimStatus(pub String);
+
+/// How a row's `claim_status` column is decoded: once, when the row is read, and an
+/// unknown word is an error rather than quietly read as `Reserved`.
+impl TryFrom<String> for ClaimStatus {
+    type Error = UnknownClaimStatus;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        ClaimStatus::parse(&text).ok_or(UnknownClaimStatus(text))
+    }
+}
+
 /// The caller's own key, as the claim page shows it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyKey {
