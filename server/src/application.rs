@@ -434,7 +434,11 @@ pub fn router(
     // burst of 200 claims; docs/benchmarks.md, Memory).
     let layered = ServiceBuilder::new()
         .layer(middleware::from_fn(telemetry::assign_request_id))
-        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span)
+                .on_failure(telemetry::log_server_error),
+        )
         .layer(middleware::from_fn(move |request, next| {
             metrics::count_requests(route_labels.clone(), request, next)
         }))

@@ -7,12 +7,15 @@
 //! the workshop slug once a server function records it. A claim's lines, down to each
 //! OpenRouter call, can be followed by that id.
 
+use std::time::Duration;
+
 use axum::{
     extract::Request,
     http::{HeaderName, HeaderValue},
     middleware::Next,
     response::Response,
 };
+use tower_http::classify::ServerErrorsFailureClass;
 use tracing::Span;
 use tracing_subscriber::EnvFilter;
 
@@ -96,6 +99,25 @@ pub fn request_span(request: &Request) -> Span {
         path = request.uri().path(),
         slug = tracing::field::Empty,
     )
+}
+
+/// How a request that ended in a server error is logged. A 503 is the server saying
+/// "not now" on purpose — `/readyz` while draining, a claim while OpenRouter is known to be
+/// failing — so it is a warning; any other 5xx is an error. (tower-http's default logs
+/// every 5xx as an error, so each load balancer probe of a draining instance read as a
+/// failure.)
+pub fn log_server_error(class: ServerErrorsFailureClass, latency: Duration, span: &Span) {
+    let latency_ms = latency.as_millis() as u64;
+    match class {
+        ServerErrorsFailureClass::StatusCode(status)
+            if status == axum::http::StatusCode::SERVICE_UNAVAILABLE =>
+        {
+            tracing::warn!(parent: span, %status, latency_ms, "service unavailable (on purpose: draining or holding back)");
+        }
+        other => {
+            tracing::error!(parent: span, classification = %other, latency_ms, "response failed")
+        }
+    }
 }
 
 #[cfg(test)]

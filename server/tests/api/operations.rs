@@ -383,6 +383,67 @@ on_both_databases!(
     sigterm_finishes_the_claims_in_flight
 );
 
+/// A draining instance's `/readyz` answers 503 to every probe on purpose: that is a
+/// warning in the logs, never an ERROR line (which alerting would page someone for).
+async fn draining_probes_log_no_errors(url: String) {
+    let simulator = openrouter_sim::Simulator::new("sk-or-v1-drain-logs")
+        .spawn("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut setup = ServerSetup::new(
+        dir.path(),
+        &[("open-now", roomy())],
+        &url,
+        simulator.base_url(),
+        "sk-or-v1-drain-logs",
+    );
+    setup.capture_logs = true;
+    setup.extra_env = vec![
+        ("LOG_FORMAT".into(), "json".into()),
+        // The default filter (the tests' own is quieter): request spans are kept.
+        ("RUST_LOG".into(), server::telemetry::DEFAULT_FILTER.into()),
+        ("SHUTDOWN_GRACE_SECS".into(), "2".into()),
+    ];
+    let mut server = setup.start().await;
+    let readyz = format!("{}/readyz", server.base_url);
+    assert_eq!(reqwest::get(&readyz).await.unwrap().status(), 200);
+    server.terminate();
+    let mut refused = 0;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while refused < 3 {
+        assert!(Instant::now() < deadline, "readiness never turned 503");
+        if let Ok(answer) = reqwest::get(&readyz).await {
+            if answer.status() == 503 {
+                refused += 1;
+                continue;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await; // poll interval
+    }
+    server.wait_for_exit(Duration::from_secs(20)).await;
+    let logs = server.logs.as_mut().expect("logs are captured");
+    let mut lines = Vec::new();
+    while let Some(line) = logs.recv().await {
+        lines.push(line);
+    }
+    let errors: Vec<_> = lines
+        .iter()
+        .filter(|line| line.contains("\"level\":\"ERROR\""))
+        .collect();
+    assert!(errors.is_empty(), "ERROR lines while draining: {errors:#?}");
+    let warned = lines
+        .iter()
+        .filter(|line| line.contains("service unavailable") && line.contains("/readyz"))
+        .count();
+    assert!(warned >= 3, "each refused probe is a warning: {lines:#?}");
+}
+
+on_both_databases!(
+    a_draining_instances_refused_probes_are_warnings_not_errors,
+    draining_probes_log_no_errors
+);
+
 /// `LOG_FORMAT=json`: every line is one JSON object, and a request's lines carry its id
 /// (the caller's `x-request-id` when well formed) and, once known, the workshop.
 async fn json_logs_name_the_request_and_the_workshop(url: String) {
