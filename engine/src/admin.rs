@@ -78,7 +78,7 @@ async fn pool_figures(
     workshop: &Workshop,
     now: DateTime<Utc>,
 ) -> Result<PoolFigures, AppError> {
-    let status = state.minter.pool_status(workshop, now).await?;
+    let status = state.minter.pool().status(workshop, now).await?;
     Ok(PoolFigures {
         enabled: !workshop.key_pool.is_off(),
         filling: status.phase_filling,

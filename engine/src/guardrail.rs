@@ -12,6 +12,8 @@
 //!   OpenRouter returns (it answers with canonical, dated model slugs), so an unchanged
 //!   file costs no call; a changed file is sent with one PATCH.
 
+mod known;
+
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -22,6 +24,8 @@ use crate::openrouter::{
     GuardrailSettings, OpenRouterClient, OpenRouterError, GUARDRAILS_PAGE_SIZE,
 };
 use crate::registry::Workshop;
+
+pub use known::Guardrails;
 
 /// How long the guardrail lease lasts without its heartbeat.
 const LEASE: Duration = Duration::from_secs(20);

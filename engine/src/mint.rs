@@ -4,16 +4,16 @@
 //! 2. reserve — one transaction checks the caps and writes the row (see `db`); a row of
 //!    the same mailbox under another sign-in is handed over only when the two addresses
 //!    are provably one mailbox;
-//! 3. ensure the workshop guardrail — once per workshop and process ([`guardrail_cache`]);
+//! 3. ensure the workshop guardrail — once per workshop and process ([`Guardrails`]);
 //! 4. create the key under the row's mint lease, and store hash and plaintext at once;
 //! 5. assign it to the guardrail ([`binder`]), batched with other claims; a failure
 //!    leaves the key usable and unbound, retried with backoff and on demand;
 //! 6. recover — a reserved row whose earlier attempt may have created a key first
-//!    removes every key with the row's name from OpenRouter ([`orphans`]), then mints
+//!    removes every key with the row's name from OpenRouter ([`OrphanRemover`]), then mints
 //!    again; reservations nobody finishes (a crash, an outage) are finished by the
 //!    [`sweep`] in the background, whether or not their attendee comes back.
 //!
-//! With a warm key pool ([`pool`]), step 2 hands out a key minted, stored and bound
+//! With a warm key pool ([`KeyPool`]), step 2 hands out a key minted, stored and bound
 //! before the attendee arrived, and steps 3 to 6 do not happen: the claim makes no
 //! OpenRouter call. An empty pool falls back to the steps above.
 //!
@@ -24,9 +24,6 @@
 mod binder;
 mod error;
 mod guard;
-mod guardrail_cache;
-mod orphans;
-mod pool;
 mod sweep;
 
 use std::collections::HashSet;
@@ -36,30 +33,28 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-pub use binder::{Binder, ASSIGN_BATCH};
+pub use binder::Binder;
 pub use error::ClaimError;
 pub use guard::check_claim_allowed;
-pub use pool::{
-    is_pool_key_name, pool_phase, PoolPhase, PoolReport, PoolSettings, PoolStatus, RenameReport,
-};
 pub use sweep::SweepReport;
 
 use crate::db::{
     Attendance, Attendee, ClaimStatus, Database, DbError, MintedKey, NewReservation, ReserveOutcome,
 };
+use crate::detached::DetachedWork;
 use crate::email::{mask_email, same_mailbox};
+use crate::guardrail::Guardrails;
+use crate::key_pool::{KeyPool, PoolParts, PoolSettings};
 use crate::leases::{Heartbeat, Leases};
 use crate::metrics::{record_claim, ClaimOutcome};
 use crate::openrouter::{
     asked_by_a_person, utc_timestamp, CreatedKey, NewKey, OpenRouterClient, RetryPolicy,
     LONGEST_RETRY_WAIT,
 };
+use crate::orphans::OrphanRemover;
 use crate::registry::Workshop;
-use guardrail_cache::GuardrailCache;
-use orphans::OrphanRemover;
 use wire::model::Usd;
 
 #[derive(Debug, Clone)]
@@ -138,48 +133,63 @@ struct MinterInner {
     settings: MintSettings,
     binder: Binder,
     orphans: OrphanRemover,
-    guardrails: GuardrailCache,
+    guardrails: Guardrails,
     /// Workshops with an automatic rebind scheduled in this process.
     rebinds: Mutex<HashSet<String>>,
     /// Bounds `POST /keys` in flight (see [`MintSettings::calls_kept_for_finishing`]).
     create_permits: tokio::sync::Semaphore,
-    pool: pool::PoolMemory,
+    pool: KeyPool,
     /// This instance's background leases (guardrails, pools), under its one holder id.
     leases: Leases,
     /// Detached work — claims, assignments, renames — that a draining server waits for.
-    work: TaskTracker,
-    /// Cancelled when the server drains: background retries stop at their next pause.
-    stopping: CancellationToken,
+    detached: DetachedWork,
 }
 
 impl Minter {
     pub fn new(database: Database, client: OpenRouterClient, settings: MintSettings) -> Self {
-        let work = TaskTracker::new();
+        let detached = DetachedWork::default();
         let binder = Binder::new(
             client.clone(),
             database.clone(),
             settings.max_assign_in_flight,
-            work.clone(),
+            detached.clone(),
         );
         let creates = client
             .max_concurrent_calls()
             .saturating_sub(settings.calls_kept_for_finishing)
             .max(1);
         let leases = Leases::new(database.clone(), &settings.instance);
+        let guardrails = Guardrails::new(
+            database.clone(),
+            client.clone(),
+            settings.retry,
+            leases.clone(),
+        );
+        let orphans = OrphanRemover::new(client.clone());
+        let pool = KeyPool::new(
+            PoolParts {
+                database: database.clone(),
+                client: client.clone(),
+                guardrails: guardrails.clone(),
+                orphans: orphans.clone(),
+                leases: leases.clone(),
+                detached: detached.clone(),
+            },
+            settings.pool.clone(),
+        );
         Minter {
             inner: Arc::new(MinterInner {
-                orphans: OrphanRemover::new(client.clone()),
+                orphans,
                 database,
                 client,
                 settings,
                 binder,
-                guardrails: GuardrailCache::default(),
+                guardrails,
                 rebinds: Mutex::new(HashSet::new()),
                 create_permits: tokio::sync::Semaphore::new(creates),
-                pool: pool::PoolMemory::default(),
+                pool,
                 leases,
-                work,
-                stopping: CancellationToken::new(),
+                detached,
             }),
         }
     }
@@ -190,6 +200,11 @@ impl Minter {
 
     pub fn settings(&self) -> &MintSettings {
         &self.inner.settings
+    }
+
+    /// The workshops' warm key pools, which this mint hands out from.
+    pub fn pool(&self) -> &KeyPool {
+        &self.inner.pool
     }
 
     /// The whole claim for `attendee`. Runs in a task of its own, so a request that
@@ -255,7 +270,7 @@ impl Minter {
             ReserveOutcome::Reserved(row) => {
                 if row.pool_key_name.is_some() {
                     // A pool key: the claim is done; its name follows in the background.
-                    self.rename_soon();
+                    self.inner.pool.rename_soon();
                 }
                 let outcome = if row.pool_key_name.is_some() {
                     ClaimOutcome::Pool
@@ -617,50 +632,18 @@ impl Minter {
         }
     }
 
-    /// Whether this instance carries the newest running version of `workshop`'s file (or
-    /// no instance registered one). During a rolling deploy old and new instances run
-    /// side by side: only those with the newest file fill the pool with keys of its
-    /// limit and expiry and send its models and cap to the guardrail, so the two
-    /// versions never undo each other's work.
+    /// Whether this instance carries the newest running version of `workshop`'s file
+    /// ([`Guardrails::carries_newest_file`]).
     pub async fn carries_newest_file(&self, workshop: &Workshop) -> Result<bool, DbError> {
-        Ok(
-            match self
-                .inner
-                .database
-                .newest_workshop_version(&workshop.slug)
-                .await?
-            {
-                None => true,
-                Some(newest) => newest == workshop.file_digest,
-            },
-        )
+        self.inner.guardrails.carries_newest_file(workshop).await
     }
 
-    #[tracing::instrument(name = "guardrail", skip_all)]
     async fn guardrail_id(
         &self,
         workshop: &Workshop,
         now: DateTime<Utc>,
     ) -> Result<String, ClaimError> {
-        let inner = &self.inner;
-        // An instance with an older file uses the guardrail as it is: updating it to its
-        // own file would undo the newer one.
-        if !self.carries_newest_file(workshop).await? {
-            if let Some(record) = inner.database.guardrail_record(&workshop.slug).await? {
-                return Ok(record.guardrail_id);
-            }
-        }
-        inner
-            .guardrails
-            .id(
-                &inner.database,
-                &inner.client,
-                inner.settings.retry,
-                workshop,
-                &inner.leases,
-                now.timestamp(),
-            )
-            .await
+        Ok(self.inner.guardrails.id(workshop, now).await?)
     }
 
     /// Retries the workshop's unbound keys in the background with backoff, once per
@@ -718,21 +701,21 @@ impl Minter {
             .unwrap_or_else(|error| Err(ClaimError::Crashed(error.to_string())))
     }
 
-    /// Spawns detached work the server waits for when it drains. The task keeps the
-    /// caller's span, so its lines carry the request id and slug.
+    /// Spawns detached work the server waits for when it drains ([`DetachedWork`]). The
+    /// task keeps the caller's span, so its lines carry the request id and slug.
     pub(crate) fn spawn_tracked<F>(&self, work: F) -> tokio::task::JoinHandle<F::Output>
     where
         F: std::future::Future + Send + 'static,
         F::Output: Send + 'static,
     {
         self.inner
-            .work
+            .detached
             .spawn(work.instrument(tracing::Span::current()))
     }
 
     /// Cancelled once the server drains: background retries stop at their next pause.
     pub(crate) fn stopping(&self) -> &CancellationToken {
-        &self.inner.stopping
+        self.inner.detached.stopping()
     }
 
     /// Shutting down: background retries stop, and this waits up to `timeout` for the
@@ -740,11 +723,7 @@ impl Minter {
     /// finish in time; what it leaves (a reserved row, a minted unbound key, a pool key
     /// with its pool name) is finished by the next start or another instance.
     pub async fn drain(&self, timeout: Duration) -> bool {
-        self.inner.stopping.cancel();
-        self.inner.work.close();
-        tokio::time::timeout(timeout, self.inner.work.wait())
-            .await
-            .is_ok()
+        self.inner.detached.drain(timeout).await
     }
 
     /// This instance's background leases, under its one holder id.

@@ -47,6 +47,9 @@ pub use wire::{
 pub const KEYS_PAGE_SIZE: usize = 100;
 /// The largest page `GET /guardrails` and the assignment list allow.
 pub const GUARDRAILS_PAGE_SIZE: usize = 100;
+/// Hashes per assignment call. OpenRouter does not document a maximum; this keeps a
+/// request body small.
+pub const ASSIGN_BATCH: usize = 100;
 
 #[derive(Debug, Clone)]
 pub struct ClientSettings {

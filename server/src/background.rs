@@ -5,7 +5,7 @@
 //! - every few seconds, the sweep finishes reservations nobody is finishing (a crashed
 //!   instance's, an outage's), so a kept place becomes a key without its attendee
 //!   clicking again, and settles top-ups whose OpenRouter answer was lost;
-//! - every second, each workshop's warm key pool is tended ([`Minter::tend_pool`]): filled
+//! - every second, each workshop's warm key pool is tended ([`KeyPool::tend`](engine::key_pool::KeyPool::tend)): filled
 //!   from its lead time before claims open, emptied once they close (so also at start-up
 //!   for workshops that closed while the server was down); now and then the renamer is
 //!   woken for handed-out pool keys whose rename failed earlier;
@@ -25,8 +25,8 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use engine::key_pool::PoolError;
 use engine::leases::Finished;
-use engine::mint::ClaimError;
 use engine::openrouter::OpenRouterError;
 use engine::registry::{Registry, Workshop};
 use engine::state::AppState;
@@ -82,7 +82,7 @@ pub fn spawn(state: AppState, key_retention: Option<Duration>) -> Background {
                 ticks.tick().await;
                 tend_pools(&pools, &tending, &rounds);
                 if round % RENAME_RETRY_EVERY == 0 {
-                    pools.minter.rename_soon();
+                    pools.minter.pool().rename_soon();
                 }
             }
         }
@@ -222,10 +222,10 @@ fn tend_pools(state: &AppState, tending: &Arc<Mutex<HashSet<String>>>, rounds: &
         // Tracked: a draining server lets a round under way (a fill) finish.
         rounds.spawn(async move {
             let _round = round;
-            match minter.tend_pool(&workshop, now).await {
+            match minter.pool().tend(&workshop, now).await {
                 Ok(_) => {}
                 // The breaker already said so once; no line per workshop and second.
-                Err(ClaimError::OpenRouter(OpenRouterError::Unavailable { .. })) => {}
+                Err(PoolError::OpenRouter(OpenRouterError::Unavailable { .. })) => {}
                 Err(error) => {
                     tracing::warn!(%error, slug = %workshop.slug, "the key pool could not be tended; the next round tries again")
                 }

@@ -107,7 +107,7 @@ async fn refresh_gauges(scrape: &Scrape) {
     let now = state.clock.now();
     for workshop in state.registry.all() {
         let slug = workshop.slug.clone();
-        match state.minter.pool_status(&workshop, now).await {
+        match state.minter.pool().status(&workshop, now).await {
             Ok(pool) => {
                 metrics::gauge!(series::POOL_READY, "workshop" => slug.clone())
                     .set(pool.ready as f64);

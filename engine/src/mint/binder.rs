@@ -12,14 +12,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::oneshot;
-use tokio_util::task::TaskTracker;
 
 use crate::db::Database;
-use crate::openrouter::{OpenRouterClient, OpenRouterError};
-
-/// Hashes per assignment call. OpenRouter does not document a maximum; this keeps a
-/// request body small.
-pub const ASSIGN_BATCH: usize = 100;
+use crate::detached::DetachedWork;
+use crate::openrouter::{OpenRouterClient, OpenRouterError, ASSIGN_BATCH};
 
 #[derive(Clone)]
 pub struct Binder {
@@ -31,8 +27,8 @@ struct BinderInner {
     database: Database,
     max_in_flight: usize,
     queues: Mutex<HashMap<String, Queue>>,
-    /// The mint's tracker of detached work.
-    work: TaskTracker,
+    /// The mint's detached work, which a draining server waits for.
+    work: DetachedWork,
 }
 
 #[derive(Default)]
@@ -51,7 +47,7 @@ impl Binder {
         client: OpenRouterClient,
         database: Database,
         max_in_flight: usize,
-        work: TaskTracker,
+        work: DetachedWork,
     ) -> Self {
         Binder {
             inner: Arc::new(BinderInner {

@@ -1,5 +1,5 @@
 //! The workshop file's `key_pool` field and the rule that turns it into how many ready
-//! keys the warm pool keeps (see `server::mint::pool`).
+//! keys the warm pool keeps (see `engine::key_pool`).
 //!
 //! - `auto` (the default): min(remaining places, max(10, 20 % of the workshop's places),
 //!   100), where the workshop's places are `max_attendees` or, when the budget allows

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use engine::db::ClaimStatus;
-use engine::mint::{is_pool_key_name, key_name, ClaimError, PoolStatus};
+use engine::key_pool::{is_pool_key_name, PoolStatus};
+use engine::mint::{key_name, ClaimError};
 use engine::openrouter::NewKey;
 use engine::registry::Workshop;
 use openrouter_sim::{FaultAction, FaultRule, OutageKind, SimKey};
@@ -57,12 +58,12 @@ fn calls_but_renames(rig: &MintRig) -> u64 {
 }
 
 async fn status(rig: &MintRig, workshop: &Workshop) -> PoolStatus {
-    rig.minter.pool_status(workshop, now()).await.unwrap()
+    rig.minter.pool().status(workshop, now()).await.unwrap()
 }
 
 /// Fills the pool (one round of upkeep) and checks it is full of bound keys.
 async fn fill(rig: &MintRig, workshop: &Arc<Workshop>) -> PoolStatus {
-    let report = rig.minter.tend_pool(workshop, now()).await.unwrap();
+    let report = rig.minter.pool().tend(workshop, now()).await.unwrap();
     assert!(report.is_some(), "the round ran");
     let status = status(rig, workshop).await;
     assert_eq!(status.ready, status.target, "{status:?}");
@@ -81,7 +82,7 @@ on_both_databases!(
         let soon = pooled("soon", opening_in(10), "key_pool: 12\n");
         let later = pooled("later", opening_in(60), "key_pool: 12\n");
 
-        assert_eq!(rig.minter.tend_pool(&later, now()).await.unwrap(), None);
+        assert_eq!(rig.minter.pool().tend(&later, now()).await.unwrap(), None);
         assert_eq!(
             rig.sim().call_counts().values().sum::<u64>(),
             0,
@@ -109,7 +110,8 @@ on_both_databases!(
         let inside_lead = now() + chrono::Duration::minutes(31);
         assert!(rig
             .minter
-            .tend_pool(&later, inside_lead)
+            .pool()
+            .tend(&later, inside_lead)
             .await
             .unwrap()
             .is_some());
@@ -118,7 +120,7 @@ on_both_databases!(
         assert_eq!(rig.sim().call_count("GET /keys"), 0);
         // A full pool costs nothing more.
         let calls = rig.sim().call_counts().values().sum::<u64>();
-        rig.minter.tend_pool(&soon, now()).await.unwrap();
+        rig.minter.pool().tend(&soon, now()).await.unwrap();
         assert_eq!(rig.sim().call_counts().values().sum::<u64>(), calls);
     }
 );
@@ -176,7 +178,7 @@ on_both_databases!(
 
         // Back up: the key gets its attendee's name on OpenRouter.
         rig.sim().clear_faults();
-        rig.minter.rename_handed_out().await.unwrap();
+        rig.minter.pool().rename_handed_out().await.unwrap();
         let key = rig.sim().key(&hash).unwrap();
         assert_eq!(key.data.name, key_name("agents", &ada.user_id));
         assert!(rig.database.pending_renames(10).await.unwrap().is_empty());
@@ -230,7 +232,7 @@ on_both_databases!(
         // No place is left, so the pool keeps nothing.
         let after = status(&rig, &room).await;
         assert_eq!((after.target, after.ready), (0, 0));
-        rig.minter.rename_handed_out().await.unwrap();
+        rig.minter.pool().rename_handed_out().await.unwrap();
         rig.assert_no_orphans_or_duplicates("room").await;
         assert_eq!(rig.keys_of("room").len(), 100);
     }
@@ -246,7 +248,7 @@ on_both_databases!(
         rig.sim().set_latency(Duration::from_millis(100));
         let rounds = |minter: engine::mint::Minter, workshop: Arc<Workshop>| async move {
             for _ in 0..3 {
-                minter.tend_pool(&workshop, now()).await.unwrap();
+                minter.pool().tend(&workshop, now()).await.unwrap();
             }
         };
         tokio::join!(
@@ -299,7 +301,12 @@ on_both_databases!(
 
         // The next round, in another process, finds and deletes it.
         let restarted = rig.another_instance(&url).await;
-        let report = restarted.tend_pool(&agents, now()).await.unwrap().unwrap();
+        let report = restarted
+            .pool()
+            .tend(&agents, now())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(report.leftovers_deleted, 1);
         assert!(
             rig.sim().key(&lost.key.hash).is_none(),
@@ -315,7 +322,13 @@ on_both_databases!(
             .set_pool_unsettled("agents", true)
             .await
             .unwrap();
-        let report = rig.minter.tend_pool(&agents, now()).await.unwrap().unwrap();
+        let report = rig
+            .minter
+            .pool()
+            .tend(&agents, now())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(report.leftovers_deleted, 0);
         assert_eq!(pool_keys(&rig, &agents).len(), 3);
     }
@@ -334,7 +347,7 @@ on_both_databases!(
                 FaultAction::GarbledSuccess,
             ))
             .unwrap();
-        let first = rig.minter.tend_pool(&agents, now()).await;
+        let first = rig.minter.pool().tend(&agents, now()).await;
         assert!(first.is_err(), "the round reports the failure: {first:?}");
         assert_eq!(
             pool_keys(&rig, &agents).len(),
@@ -352,7 +365,7 @@ on_both_databases!(
                 "the lost key was never searched for"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
-            if let Some(report) = rig.minter.tend_pool(&agents, now()).await.unwrap() {
+            if let Some(report) = rig.minter.pool().tend(&agents, now()).await.unwrap() {
                 deleted += report.leftovers_deleted;
             }
         }
@@ -388,7 +401,8 @@ on_both_databases!(
         let after_close = agents.claims_close_at + chrono::Duration::seconds(1);
         let restarted = rig.another_instance(&url).await;
         let report = restarted
-            .tend_pool(&agents, after_close)
+            .pool()
+            .tend(&agents, after_close)
             .await
             .unwrap()
             .unwrap();
@@ -406,14 +420,14 @@ on_both_databases!(
             let key = rig.sim().key(hash).expect("handed-out keys stay");
             assert!(!key.data.disabled);
         }
-        let closed = restarted.pool_status(&agents, after_close).await.unwrap();
+        let closed = restarted.pool().status(&agents, after_close).await.unwrap();
         assert_eq!(
             (closed.target, closed.ready, closed.deleted_at_close),
             (0, 0, Some(7))
         );
         // Nothing more to do afterwards, and no claim can take a pool key any more.
         assert_eq!(
-            restarted.tend_pool(&agents, after_close).await.unwrap(),
+            restarted.pool().tend(&agents, after_close).await.unwrap(),
             None
         );
         rig.assert_no_orphans_or_duplicates("agents").await;
@@ -518,7 +532,13 @@ on_both_databases!(
             engine::registry::parse_workshop_file(std::path::Path::new("agents.yaml"), &source)
                 .unwrap(),
         );
-        let report = rig.minter.tend_pool(&after, now()).await.unwrap().unwrap();
+        let report = rig
+            .minter
+            .pool()
+            .tend(&after, now())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((report.withdrawn, report.created), (4, 4));
         for hash in &old {
             assert!(rig.sim().key(hash).is_none(), "stale pool keys are deleted");

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use super::Minter;
+use super::KeyPool;
 use crate::db::DbError;
 use crate::openrouter::{KeyUpdate, OpenRouterError};
 
@@ -22,7 +22,7 @@ const RENAME_PAGE: i64 = 200;
 const RENAME_ATTEMPTS: u32 = 8;
 
 #[derive(Default)]
-pub(in crate::mint) struct RenamerFlags {
+pub(super) struct RenamerFlags {
     running: AtomicBool,
     wanted: AtomicBool,
 }
@@ -34,24 +34,24 @@ pub struct RenameReport {
     pub failed: usize,
 }
 
-impl Minter {
+impl KeyPool {
     /// Wakes the renamer (starting it if it is not running).
     pub fn rename_soon(&self) {
-        let flags = &self.inner.pool.renamer;
+        let flags = &self.inner.renamer;
         flags.wanted.store(true, Ordering::SeqCst);
         if flags.running.swap(true, Ordering::SeqCst) {
             return;
         }
-        let minter = self.clone();
+        let pool = self.clone();
         // Tracked: a draining server lets renames under way finish.
-        self.spawn_tracked(
-            async move { minter.run_renamer().await }.instrument(tracing::info_span!("rename")),
+        self.inner.detached.spawn(
+            async move { pool.run_renamer().await }.instrument(tracing::info_span!("rename")),
         );
     }
 
     async fn run_renamer(&self) {
-        let flags = &self.inner.pool.renamer;
-        let settings = &self.inner.settings.pool;
+        let flags = &self.inner.renamer;
+        let settings = &self.inner.settings;
         loop {
             let mut delay = settings.rename_first_delay;
             let mut failed_passes = 0;
@@ -71,7 +71,7 @@ impl Minter {
                         // keep their pool names in the database until then).
                         tokio::select! {
                             _ = tokio::time::sleep(delay) => {}
-                            _ = self.stopping().cancelled() => break,
+                            _ = self.inner.detached.stopping().cancelled() => break,
                         }
                         delay = (delay * 2).min(settings.rename_max_delay);
                     }
@@ -93,23 +93,23 @@ impl Minter {
             let pending = self.inner.database.pending_renames(RENAME_PAGE).await?;
             let page_was_full = pending.len() as i64 == RENAME_PAGE;
             let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(
-                self.inner.settings.pool.rename_concurrency.max(1),
+                self.inner.settings.rename_concurrency.max(1),
             ));
             let mut work = JoinSet::new();
             for key in pending {
-                let (minter, permits) = (self.clone(), permits.clone());
+                let (pool, permits) = (self.clone(), permits.clone());
                 work.spawn(async move {
                     let _permit = permits.acquire().await;
                     // OpenRouter is known to be failing: leave the rest to the next pass.
-                    if minter.inner.client.unavailable_for().is_some() {
+                    if pool.inner.client.unavailable_for().is_some() {
                         return Ok(false);
                     }
-                    minter.wait_for_idle_calls().await;
+                    pool.wait_for_idle_calls().await;
                     let update = KeyUpdate {
                         name: Some(key.key_name.clone()),
                         ..KeyUpdate::default()
                     };
-                    match minter
+                    match pool
                         .inner
                         .client
                         .update_key(&key.or_key_hash, &update)
@@ -117,7 +117,7 @@ impl Minter {
                     {
                         // Gone (an organiser deleted it): nothing left to rename.
                         Ok(_) | Err(OpenRouterError::Api { status: 404, .. }) => {
-                            minter.inner.database.mark_renamed(&key.or_key_hash).await?;
+                            pool.inner.database.mark_renamed(&key.or_key_hash).await?;
                             Ok(true)
                         }
                         Err(error) => {

@@ -8,17 +8,13 @@
 //! creating keys, so it cannot mistake a key being stored right now for a leftover, and
 //! only while the pool is marked unsettled (see the parent module).
 
-use super::{is_pool_key_name, Minter};
-use crate::mint::ClaimError;
+use super::{is_pool_key_name, KeyPool, PoolError};
 use crate::openrouter::KEYS_PAGE_SIZE;
 use crate::registry::Workshop;
 
-impl Minter {
+impl KeyPool {
     /// Deletes the workshop's pool keys nobody stored. Returns how many.
-    pub(super) async fn remove_pool_leftovers(
-        &self,
-        workshop: &Workshop,
-    ) -> Result<usize, ClaimError> {
+    pub(super) async fn remove_leftovers(&self, workshop: &Workshop) -> Result<usize, PoolError> {
         let client = &self.inner.client;
         let mut candidates = Vec::new();
         let mut offset = 0;
