@@ -388,7 +388,7 @@ pub async fn set_key_disabled(
     disabled: bool,
 ) -> Result<ClaimRow, AppError> {
     let row = find_row(state, workshop, id).await?;
-    let Some(hash) = row.attendance.or_key_hash.clone() else {
+    let Some(hash) = row.attendance.key_hash().map(str::to_string) else {
         return Err(AppError::InvalidInput("That claim has no key yet.".into()));
     };
     let update = KeyUpdate {

@@ -214,9 +214,7 @@ async fn signed_in_view(
             if row.status() == ClaimStatus::Reserved {
                 // A lease that is free again after an attempt means the last try failed
                 // (OpenRouter trouble): the place is kept and the server keeps trying.
-                let leased = row
-                    .mint_lease_until
-                    .is_some_and(|until| until > Utc::now().timestamp());
+                let leased = row.state.is_leased_at(Utc::now().timestamp());
                 // Or OpenRouter is held back right now (an outage, a rate limit): the
                 // claim kept the place without even trying.
                 let held_back = state.minter.client().unavailable_for();
@@ -363,7 +361,7 @@ pub async fn refresh_my_usage(
     let OwnRow::Mine(row) = find_own_row(state, attendee, &workshop.slug).await? else {
         return Err(AppError::NotFound("Your key".into()));
     };
-    let Some(hash) = row.or_key_hash.clone() else {
+    let Some(hash) = row.key_hash().map(str::to_string) else {
         return Err(AppError::InProgress);
     };
     let now = Utc::now().timestamp();
@@ -423,7 +421,7 @@ pub fn refresh_if_stale(state: &AppState, workshop: &Workshop, row: &Attendance)
     let stale = row
         .usage_synced_at
         .is_none_or(|synced| now - synced >= interval);
-    let usable = row.or_key_hash.is_some() && now < workshop.key_expires_at.timestamp();
+    let usable = row.key_hash().is_some() && now < workshop.key_expires_at.timestamp();
     if stale && usable {
         let syncer = state.usage_sync.clone();
         tokio::spawn(async move {

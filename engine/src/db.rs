@@ -8,6 +8,7 @@
 mod admin;
 mod attendance;
 mod attendees;
+mod claim_state;
 mod guardrails;
 mod key_pool;
 mod leases;
@@ -35,6 +36,7 @@ pub use admin::{
 };
 pub use attendance::{Attendance, NewReservation, ReserveOutcome};
 pub use attendees::{Attendee, SignedInAttendee};
+pub use claim_state::ClaimState;
 pub use guardrails::GuardrailRecord;
 pub use key_pool::{NewPoolKey, PendingRename, PoolClosure, PoolCounts, PoolState};
 pub use leases::BackgroundLease;

@@ -41,7 +41,7 @@ pub use guard::check_claim_allowed;
 pub use sweep::SweepReport;
 
 use crate::db::{
-    Attendance, Attendee, ClaimStatus, Database, DbError, MintedKey, NewReservation, ReserveOutcome,
+    Attendance, Attendee, ClaimState, Database, DbError, MintedKey, NewReservation, ReserveOutcome,
 };
 use crate::detached::DetachedWork;
 use crate::email::{mask_email, same_mailbox};
@@ -243,9 +243,7 @@ impl Minter {
                 .find_attendance(&attendee.user_id, &workshop.slug)
                 .await?
             {
-                Some(row) if row.status() != ClaimStatus::Reserved => {
-                    Ok((row, ClaimOutcome::Existing))
-                }
+                Some(row) if row.key_hash().is_some() => Ok((row, ClaimOutcome::Existing)),
                 _ => Err(refusal),
             };
         }
@@ -290,14 +288,14 @@ impl Minter {
             }
             ReserveOutcome::BudgetExhausted => return Err(ClaimError::BudgetExhausted),
         };
-        match row.status() {
-            ClaimStatus::Bound => Ok((row, found)),
-            ClaimStatus::Minted => {
+        match row.state {
+            ClaimState::Bound { .. } => Ok((row, found)),
+            ClaimState::Minted { .. } => {
                 // The attendee has a working key; binding it is retried in the background.
                 self.schedule_rebind(workshop.clone());
                 Ok((row, found))
             }
-            ClaimStatus::Reserved => {
+            ClaimState::Reserved { .. } => {
                 if let Some(retry_in) = self.kept_place_wait(&row) {
                     return Err(ClaimError::PlaceKept { retry_in });
                 }
@@ -313,8 +311,7 @@ impl Minter {
     /// try now.
     fn kept_place_wait(&self, row: &Attendance) -> Option<Duration> {
         let now = Utc::now().timestamp();
-        let leased = row.mint_lease_until.is_some_and(|until| until > now);
-        if row.mint_attempts == 0 || row.last_error.is_none() || leased {
+        if row.mint_attempts == 0 || row.last_error.is_none() || row.state.is_leased_at(now) {
             return None;
         }
         let due = row.updated_at + sweep::backoff_secs(row.mint_attempts);
@@ -355,13 +352,13 @@ impl Minter {
     ) -> Result<Attendance, ClaimError> {
         let minter = self.clone();
         self.detached(asked_by_a_person(async move {
-            match row.status() {
-                ClaimStatus::Bound => Ok(row),
-                ClaimStatus::Reserved => minter.mint(&workshop, row, now, true).await,
-                ClaimStatus::Minted => {
+            match &row.state {
+                ClaimState::Bound { .. } => Ok(row),
+                ClaimState::Reserved { .. } => minter.mint(&workshop, row, now, true).await,
+                ClaimState::Minted { key_hash } => {
                     let guardrail_id = minter.guardrail_id(&workshop, now).await?;
-                    let hash = row.or_key_hash.clone().unwrap_or_default();
-                    minter.inner.binder.bind_now(&guardrail_id, &[hash]).await?;
+                    let hashes = std::slice::from_ref(key_hash);
+                    minter.inner.binder.bind_now(&guardrail_id, hashes).await?;
                     minter.reload(&row).await
                 }
             }
@@ -385,7 +382,7 @@ impl Minter {
         let unbound = self.inner.database.list_unbound(&workshop.slug).await?;
         let hashes: Vec<String> = unbound
             .into_iter()
-            .filter_map(|row| row.or_key_hash)
+            .filter_map(|row| row.key_hash().map(str::to_string))
             .collect();
         if hashes.is_empty() {
             return Ok(BindReport::default());
@@ -617,13 +614,10 @@ impl Minter {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_millis(400));
             let current = self.reload(row).await?;
-            if current.status() != ClaimStatus::Reserved {
+            if current.key_hash().is_some() {
                 return Ok(current);
             }
-            let lease_free = current
-                .mint_lease_until
-                .is_none_or(|until| until <= Utc::now().timestamp());
-            if lease_free {
+            if !current.state.is_leased_at(Utc::now().timestamp()) {
                 return Box::pin(self.mint(workshop, current, now, false)).await;
             }
             if Instant::now() >= deadline {

@@ -189,8 +189,7 @@ fn claim_line(row: &AdminRow, now: i64) -> String {
         ),
         text(
             attendance
-                .or_key_hash
-                .as_deref()
+                .key_hash()
                 .map(|hash| hash.chars().take(8).collect::<String>())
                 .unwrap_or_default(),
         ),

@@ -4,10 +4,8 @@
 use super::key_pool::take_ready_pool_key;
 use super::stored_keys::{attendance_context, pool_context, StoredKey};
 use super::top_ups::committed_usd_micros;
+use super::ClaimState;
 use super::{take_lock_row, Database, DbError};
-use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
-use sqlx::error::BoxDynError;
-use sqlx::{Decode, Type};
 use wire::model::ClaimStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -16,24 +14,23 @@ pub struct Attendance {
     pub workshop_slug: String,
     pub email_normalized: String,
     pub key_name: String,
-    /// Decoded when the row is read: a word that is not a status fails the read.
-    claim_status: StoredStatus,
-    pub or_key_hash: Option<String>,
+    /// Where the claim is, with its key hash, guardrail or mint lease: decoded once when
+    /// the row is read, from `claim_status`, `or_key_hash`, `or_guardrail_id` and
+    /// `mint_lease_until` (a row whose columns contradict its status fails the read).
+    #[sqlx(flatten)]
+    pub state: ClaimState,
     /// The key itself, sealed ([`Database::open_key`] opens it for its owner); the
     /// column keeps the seed's name.
     pub or_key_plaintext: Option<StoredKey>,
     pub key_label: Option<String>,
     pub limit_usd_micros: i64,
     pub expires_at: i64,
-    pub or_guardrail_id: Option<String>,
     pub guardrail_attached_at: Option<i64>,
     pub usage_usd_micros: Option<i64>,
     pub usage_synced_at: Option<i64>,
     pub last_error: Option<String>,
     pub attended_at: i64,
     pub updated_at: i64,
-    /// Until when a request holds the right to mint this row's key (see `minting`).
-    pub mint_lease_until: Option<i64>,
     pub mint_attempts: i64,
     pub bind_attempts: i64,
     /// Learnt by the usage sync; can be negative when requests overshoot.
@@ -49,30 +46,12 @@ pub struct Attendance {
 
 impl Attendance {
     pub fn status(&self) -> ClaimStatus {
-        self.claim_status.0
-    }
-}
-
-/// `claim_status` as stored, decoded into a [`ClaimStatus`] once, when the row is read.
-/// An unknown word (the CHECK constraint forbids one; a row written by something else
-/// could carry it) fails the read, naming the word, instead of reading as `Reserved`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct StoredStatus(ClaimStatus);
-
-impl Type<Any> for StoredStatus {
-    fn type_info() -> AnyTypeInfo {
-        <String as Type<Any>>::type_info()
+        self.state.status()
     }
 
-    fn compatible(ty: &AnyTypeInfo) -> bool {
-        <String as Type<Any>>::compatible(ty)
-    }
-}
-
-impl<'r> Decode<'r, Any> for StoredStatus {
-    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
-        let text = <String as Decode<'r, Any>>::decode(value)?;
-        Ok(StoredStatus(ClaimStatus::try_from(text)?))
+    /// The key's OpenRouter hash, once there is a key.
+    pub fn key_hash(&self) -> Option<&str> {
+        self.state.key_hash()
     }
 }
 

@@ -4,9 +4,9 @@
 //! side here, and `server/tests/api/database.rs` checks on both databases that they
 //! agree for every combination of the columns they read.
 
-use wire::model::{ClaimStatus, RowStatus};
+use wire::model::RowStatus;
 
-use super::Attendance;
+use super::{Attendance, ClaimState};
 
 /// The condition under which a `workshop_attendance` row shows `status`, with `$2`
 /// bound to now. Unqualified columns: they are `workshop_attendance`'s alone, also in
@@ -28,18 +28,17 @@ pub fn condition(status: RowStatus) -> &'static str {
 
 /// The status a loaded row shows at `now`: the same rule as [`condition`].
 pub fn row_status(row: &Attendance, now: i64) -> RowStatus {
-    match row.status() {
-        ClaimStatus::Reserved => {
-            let leased = row.mint_lease_until.is_some_and(|until| until > now);
-            if row.mint_attempts == 0 || leased {
+    match &row.state {
+        ClaimState::Reserved { .. } => {
+            if row.mint_attempts == 0 || row.state.is_leased_at(now) {
                 RowStatus::Preparing
             } else {
                 RowStatus::Failed
             }
         }
         _ if row.key_disabled == Some(1) => RowStatus::Disabled,
-        ClaimStatus::Minted => RowStatus::Unbound,
-        ClaimStatus::Bound => RowStatus::Bound,
+        ClaimState::Minted { .. } => RowStatus::Unbound,
+        ClaimState::Bound { .. } => RowStatus::Bound,
     }
 }
 

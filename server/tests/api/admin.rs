@@ -229,7 +229,7 @@ async fn the_table_searches_filters_sorts_and_pages_on_the_server() {
         .iter()
         .find(|row| row.email_normalized == "person007@example.com")
         .unwrap();
-    assert!(sim.add_usage(top.or_key_hash.as_deref().unwrap(), 0.5));
+    assert!(sim.add_usage(top.key_hash().unwrap(), 0.5));
     let admin = app.demo_sign_in("organiser@example.com").await;
     let (status, _) = app
         .call(&admin, "sync_usage_now", &[("slug", "open-now")])
@@ -528,7 +528,7 @@ async fn the_exports_stream_every_claim_and_only_opt_ins_without_keys() {
     }
     let database = app.database().await;
     for row in database.list_attendance("open-now").await.unwrap() {
-        let hash = row.or_key_hash.unwrap();
+        let hash = row.key_hash().unwrap().to_string();
         assert!(!csv.contains(&hash), "no whole key hash");
         assert!(
             csv.contains(&hash[..8]),

@@ -117,7 +117,7 @@ async fn a_server_killed_mid_burst_finishes_every_claim_after_restart(url: Strin
         );
         assert!(
             rows.iter()
-                .any(|row| row.or_key_hash.as_deref() == Some(key.data.hash.as_str())),
+                .any(|row| row.key_hash() == Some(key.data.hash.as_str())),
             "orphan {}",
             key.data.name
         );

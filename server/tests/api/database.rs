@@ -130,8 +130,8 @@ on_both_repositories!(reserve_then_store_then_bind, |db: Database| async move {
 
     let row = db.find_attendance("github:1", "ws").await.unwrap().unwrap();
     assert_eq!(row.status(), ClaimStatus::Bound);
-    assert_eq!(row.or_key_hash.as_deref(), Some("hash-1"));
-    assert_eq!(row.or_guardrail_id.as_deref(), Some("gr-1"));
+    assert_eq!(row.key_hash(), Some("hash-1"));
+    assert_eq!(row.state.guardrail_id(), Some("gr-1"));
     assert_eq!(row.guardrail_attached_at, Some(7));
 });
 
@@ -384,11 +384,12 @@ async fn status_sql_and_rust_agree(url: String) {
                         "{outcome:?}"
                     );
                     let has_key = claim_status != "reserved";
+                    let bound = claim_status == "bound";
                     sqlx::query(
                         "UPDATE workshop_attendance SET claim_status = $1, mint_attempts = $2,
                              mint_lease_until = $3, key_disabled = $4,
-                             or_key_hash = $5, or_key_plaintext = $6
-                         WHERE key_name = $7",
+                             or_key_hash = $5, or_key_plaintext = $6, or_guardrail_id = $7
+                         WHERE key_name = $8",
                     )
                     .bind(claim_status)
                     .bind(mint_attempts)
@@ -396,6 +397,7 @@ async fn status_sql_and_rust_agree(url: String) {
                     .bind(key_disabled)
                     .bind(has_key.then(|| format!("hash-{n}")))
                     .bind(has_key.then(|| "sealed elsewhere".to_string()))
+                    .bind(bound.then(|| "gr-1".to_string()))
                     .bind(&key_name)
                     .execute(&raw)
                     .await
@@ -482,3 +484,49 @@ async fn an_unknown_claim_status_fails_the_read_instead_of_reading_as_reserved()
     assert!(error.to_string().contains("paused"), "{error}");
     db.close().await;
 }
+
+/// A row whose columns contradict its status — here a bound key without the guardrail it
+/// is bound to, which no code path writes — fails to read with an error naming the missing
+/// column, instead of reading as a claim in a state it is not in.
+async fn contradicting_columns_fail_the_read(url: String) {
+    let db = crate::support::test_database(&url).await;
+    sqlx::any::install_default_drivers();
+    let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+    let user = ada();
+    db.upsert_attendee(&user, 1).await.unwrap();
+    db.reserve_claim(&reservation(&user, "k")).await.unwrap();
+    sqlx::query(
+        "UPDATE workshop_attendance SET claim_status = 'bound', or_key_hash = 'hash-1',
+             or_key_plaintext = 'sealed elsewhere', or_guardrail_id = NULL",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    let read = db.find_attendance(&user.user_id, "ws").await;
+    let error = read.expect_err("a bound row without its guardrail must not read as bound");
+    assert!(error.to_string().contains("or_guardrail_id"), "{error}");
+    // Put right, the same row reads as the bound claim it is.
+    sqlx::query("UPDATE workshop_attendance SET or_guardrail_id = 'gr-1'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    let row = db
+        .find_attendance(&user.user_id, "ws")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.state,
+        engine::db::ClaimState::Bound {
+            key_hash: "hash-1".into(),
+            guardrail_id: "gr-1".into()
+        }
+    );
+    raw.close().await;
+    db.close().await;
+}
+
+on_both_databases!(
+    a_row_whose_columns_contradict_its_status_fails_the_read,
+    contradicting_columns_fail_the_read
+);

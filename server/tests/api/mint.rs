@@ -43,7 +43,7 @@ on_both_databases!(
         assert_eq!(row.key_name, key_name("agents", &ada.user_id));
 
         let [key] = rig.keys_of("agents").try_into().unwrap();
-        assert_eq!(Some(&key.data.hash), row.or_key_hash.as_ref());
+        assert_eq!(Some(key.data.hash.as_str()), row.key_hash());
         assert_eq!(key.data.limit, Some(2.0));
         // Keys expire when the workshop says (a day after close), in UTC.
         assert_eq!(
@@ -57,7 +57,7 @@ on_both_databases!(
             .find(|guardrail| guardrail.name == "workshop-agents")
             .expect("the workshop guardrail exists");
         assert_eq!(key.guardrail_id.as_ref(), Some(&guardrail.id));
-        assert_eq!(row.or_guardrail_id.as_ref(), Some(&guardrail.id));
+        assert_eq!(row.state.guardrail_id(), Some(guardrail.id.as_str()));
         let models = guardrail.allowed_models.unwrap();
         assert_eq!(models.len(), 2);
         assert!(models
@@ -407,10 +407,10 @@ on_both_databases!(
         let minter = rig.another_instance_with(&url, patient).await;
         let row = minter.claim(agents, ada, now()).await.unwrap();
         assert_eq!(row.status(), ClaimStatus::Bound);
-        assert_ne!(row.or_key_hash.as_ref(), Some(&orphan.key.hash));
+        assert_ne!(row.key_hash(), Some(orphan.key.hash.as_str()));
         let keys = rig.keys_of("agents");
         assert_eq!(keys.len(), 1, "the orphan is gone");
-        assert_eq!(Some(&keys[0].data.hash), row.or_key_hash.as_ref());
+        assert_eq!(Some(keys[0].data.hash.as_str()), row.key_hash());
     }
 );
 

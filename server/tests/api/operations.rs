@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use engine::db::ClaimState;
 use openrouter_sim::OutageKind;
 
 use crate::support::server_process::{session_for, ServerSetup};
@@ -315,7 +316,7 @@ async fn sigterm_finishes_the_claims_in_flight(url: String) {
             .await
             .unwrap()
             .iter()
-            .filter(|row| row.mint_lease_until.is_some() || row.or_key_hash.is_some())
+            .filter(|row| !matches!(row.state, ClaimState::Reserved { lease_until: None }))
             .count()
             == 20
     })
@@ -627,7 +628,7 @@ async fn a_rolling_deploy_converges_on_the_newest_file_without_ping_pong() {
     let rows = database.list_attendance("rolling").await.unwrap();
     let handed_out: std::collections::HashSet<String> = rows
         .iter()
-        .filter_map(|row| row.or_key_hash.clone())
+        .filter_map(|row| row.key_hash().map(str::to_string))
         .collect();
     let ready: Vec<_> = pool_keys()
         .into_iter()

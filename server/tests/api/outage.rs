@@ -135,7 +135,7 @@ async fn a_hanging_openrouter_stalls_nothing(url: String) {
     for key in keys {
         assert!(rows
             .iter()
-            .any(|row| row.or_key_hash.as_deref() == Some(key.data.hash.as_str())));
+            .any(|row| row.key_hash() == Some(key.data.hash.as_str())));
     }
 }
 

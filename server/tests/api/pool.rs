@@ -157,10 +157,10 @@ on_both_databases!(
             "answered in {took:?} during an outage"
         );
         assert_eq!(row.status(), ClaimStatus::Bound);
-        let hash = row.or_key_hash.clone().unwrap();
+        let hash = row.key_hash().unwrap().to_string();
         assert!(in_pool.contains(&hash), "the key came from the pool");
         assert!(row.or_key_plaintext.is_some());
-        assert!(row.or_guardrail_id.is_some());
+        assert!(row.state.guardrail_id().is_some());
         assert_eq!(row.key_name, key_name("agents", &ada.user_id));
         // It counts against the caps now, and has left the pool.
         assert_eq!(
@@ -174,7 +174,7 @@ on_both_databases!(
             .claim(agents.clone(), ada.clone(), now())
             .await
             .unwrap();
-        assert_eq!(again.or_key_hash, Some(hash.clone()));
+        assert_eq!(again.key_hash(), Some(hash.as_str()));
 
         // Back up: the key gets its attendee's name on OpenRouter.
         rig.sim().clear_faults();
@@ -219,7 +219,7 @@ on_both_databases!(
         assert_eq!((keys.len(), full), (100, 200));
         let hashes: HashSet<String> = keys
             .iter()
-            .filter_map(|row| row.or_key_hash.clone())
+            .filter_map(|row| row.key_hash().map(str::to_string))
             .collect();
         assert_eq!(hashes.len(), 100, "no key handed to two people");
         assert!(
@@ -393,7 +393,7 @@ on_both_databases!(
                 .claim(agents.clone(), attendee, now())
                 .await
                 .unwrap();
-            handed_out.push(row.or_key_hash.unwrap());
+            handed_out.push(row.key_hash().unwrap().to_string());
         }
         assert_eq!(status(&rig, &agents).await.deleted_at_close, None);
 
@@ -454,7 +454,7 @@ on_both_databases!(
                 .unwrap()
                 .expect("every claim succeeds from the pool");
             assert_eq!(row.status(), ClaimStatus::Bound);
-            hashes.insert(row.or_key_hash.unwrap());
+            hashes.insert(row.key_hash().unwrap().to_string());
         }
         assert_eq!(hashes.len(), 20);
         // The pool is empty: the next claim needs OpenRouter, and is told it is down,
@@ -492,7 +492,7 @@ on_both_databases!(a_failed_rename_is_tried_again, |url: String| async move {
         ClaimStatus::Bound,
         "a failing rename never touches the claim"
     );
-    let hash = row.or_key_hash.unwrap();
+    let hash = row.key_hash().unwrap().to_string();
     let wanted = key_name("agents", &ada.user_id);
     // The renamer started by the claim tries again on its own.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -547,11 +547,7 @@ on_both_databases!(
         let row = rig.minter.claim(after.clone(), ada, now()).await.unwrap();
         assert_eq!(row.limit_usd_micros, 3_000_000);
         assert_eq!(
-            rig.sim()
-                .key(row.or_key_hash.as_ref().unwrap())
-                .unwrap()
-                .data
-                .limit,
+            rig.sim().key(row.key_hash().unwrap()).unwrap().data.limit,
             Some(3.0)
         );
     }
@@ -635,7 +631,7 @@ async fn over_http_the_server_fills_the_pool_and_claims_come_from_it() {
         .unwrap()
         .expect("ada has a row");
     assert!(
-        pooled.contains(row.or_key_hash.as_deref().unwrap()),
+        pooled.contains(row.key_hash().unwrap()),
         "the key came from the pool"
     );
 }

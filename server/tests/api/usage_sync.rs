@@ -67,7 +67,7 @@ on_both_databases!(
         for key in rig.keys_of("agents") {
             let row = rows
                 .iter()
-                .find(|row| row.or_key_hash.as_ref() == Some(&key.data.hash))
+                .find(|row| row.key_hash() == Some(key.data.hash.as_str()))
                 .expect("every key is on a row");
             let usage_micros = (key.data.usage * 1e6).round() as i64;
             assert_eq!(

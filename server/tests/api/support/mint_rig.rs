@@ -131,10 +131,7 @@ impl MintRig {
     /// and no row name has two.
     pub async fn assert_no_orphans_or_duplicates(&self, slug: &str) {
         let rows = self.database.list_attendance(slug).await.unwrap();
-        let stored: Vec<&str> = rows
-            .iter()
-            .filter_map(|row| row.or_key_hash.as_deref())
-            .collect();
+        let stored: Vec<&str> = rows.iter().filter_map(|row| row.key_hash()).collect();
         let mut names = std::collections::HashSet::new();
         for key in self.keys_of(slug) {
             if key.data.disabled {
