@@ -28,9 +28,6 @@ pub struct AppState {
     /// Claims: reserve, mint, bind (holds the OpenRouter client and its management key).
     pub minter: Minter,
     pub usage_sync: UsageSyncer,
-    /// This instance's name (`host:pid`) in the leases of background work.
-    #[from_ref(skip)]
-    pub instance: String,
     /// `PUBLIC_URL`, or the bound address when unset: where links to the site point.
     #[from_ref(skip)]
     pub public_url: String,
@@ -46,6 +43,14 @@ pub struct AppState {
     /// "Simulate activity"). `None` in a live deployment, whose binary has no simulator.
     #[from_ref(skip)]
     pub demo_spending: Option<Arc<dyn DemoSpending>>,
+}
+
+impl AppState {
+    /// This instance's name (`host:pid:random`) in every background lease it takes: the
+    /// mint's, the pool's, the usage sync's. One name, kept by the leases themselves.
+    pub fn instance(&self) -> &str {
+        self.minter.leases().holder()
+    }
 }
 
 /// Spends on a key in demo mode's OpenRouter simulator, which the server holds in

@@ -126,15 +126,14 @@ impl Application {
         let sign_in_keys = sign_in_cookie_keys(&database).await?;
         let openrouter = openrouter_setup::connect(&config).await?;
         let demo_spending = openrouter.demo_spending();
-        let instance = instance_name();
         let mut mint_settings = MintSettings::default();
         mint_settings.pool.lead = config.key_pool_lead;
-        mint_settings.instance = instance.clone();
+        mint_settings.instance = instance_name();
         let minter = Minter::new(database.clone(), openrouter.client.clone(), mint_settings);
         let usage_sync = UsageSyncer::new(
             database.clone(),
             openrouter.client,
-            instance.clone(),
+            minter.leases().holder().to_string(),
             config.usage_sync_interval,
         );
         let state = AppState {
@@ -148,7 +147,6 @@ impl Application {
             sign_in_methods: providers.methods(),
             minter,
             usage_sync,
-            instance,
             public_url: public_url.clone(),
             clock: WorkshopClock::default(),
             usage_refreshes: Arc::default(),

@@ -64,7 +64,7 @@ pub async fn finish(state: &AppState, background: Background, deadline: Instant)
     let now = chrono::Utc::now().timestamp();
     match state
         .database
-        .release_background_leases(&state.instance, now)
+        .release_background_leases(state.instance(), now)
         .await
     {
         Ok(released) => tracing::info!(released, "draining: leases handed back"),

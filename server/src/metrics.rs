@@ -134,7 +134,7 @@ async fn refresh_gauges(scrape: &Scrape) {
     }
     let leases = state
         .database
-        .background_leases_of(&state.instance, chrono::Utc::now().timestamp())
+        .background_leases_of(state.instance(), chrono::Utc::now().timestamp())
         .await;
     match leases {
         Ok(leases) => {

@@ -6,9 +6,9 @@
 use std::time::{Duration, Instant};
 
 use engine::db::ClaimState;
-use openrouter_sim::OutageKind;
+use openrouter_sim::{OutageKind, RunningSimulator};
 
-use crate::support::server_process::{session_for, ServerSetup};
+use crate::support::server_process::{session_for, ServerProcess, ServerSetup};
 use crate::support::windows::Window;
 use crate::support::{test_database, workshop_file, TestApp, TestAppBuilder};
 
@@ -386,8 +386,15 @@ on_both_databases!(
 
 /// A draining instance's `/readyz` answers 503 to every probe on purpose: that is a
 /// warning in the logs, never an ERROR line (which alerting would page someone for).
-async fn draining_probes_log_no_errors(url: String) {
-    let simulator = openrouter_sim::Simulator::new("sk-or-v1-drain-logs")
+/// The server as its own process with `LOG_FORMAT=json` and its lines captured, over a
+/// simulator of its own, with `env` added. The simulator and the folder live as long as
+/// the returned parts.
+async fn json_logging_server(
+    url: &str,
+    management_key: &str,
+    env: &[(&str, &str)],
+) -> (RunningSimulator, tempfile::TempDir, ServerProcess) {
+    let simulator = openrouter_sim::Simulator::new(management_key)
         .spawn("127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
@@ -395,18 +402,31 @@ async fn draining_probes_log_no_errors(url: String) {
     let mut setup = ServerSetup::new(
         dir.path(),
         &[("open-now", roomy())],
-        &url,
+        url,
         simulator.base_url(),
-        "sk-or-v1-drain-logs",
+        management_key,
     );
     setup.capture_logs = true;
-    setup.extra_env = vec![
-        ("LOG_FORMAT".into(), "json".into()),
-        // The default filter (the tests' own is quieter): request spans are kept.
-        ("RUST_LOG".into(), server::telemetry::DEFAULT_FILTER.into()),
-        ("SHUTDOWN_GRACE_SECS".into(), "2".into()),
-    ];
-    let mut server = setup.start().await;
+    setup.extra_env = std::iter::once(("LOG_FORMAT", "json"))
+        .chain(env.iter().copied())
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    let server = setup.start().await;
+    // In this order, so the server (declared last) is dropped first.
+    (simulator, dir, server)
+}
+
+async fn draining_probes_log_no_errors(url: String) {
+    let (_simulator, _dir, mut server) = json_logging_server(
+        &url,
+        "sk-or-v1-drain-logs",
+        &[
+            // The default filter (the tests' own is quieter): request spans are kept.
+            ("RUST_LOG", server::telemetry::DEFAULT_FILTER),
+            ("SHUTDOWN_GRACE_SECS", "2"),
+        ],
+    )
+    .await;
     let readyz = format!("{}/readyz", server.base_url);
     assert_eq!(reqwest::get(&readyz).await.unwrap().status(), 200);
     server.terminate();
@@ -448,27 +468,15 @@ on_both_databases!(
 /// `LOG_FORMAT=json`: every line is one JSON object, and a request's lines carry its id
 /// (the caller's `x-request-id` when well formed) and, once known, the workshop.
 async fn json_logs_name_the_request_and_the_workshop(url: String) {
-    let simulator = openrouter_sim::Simulator::new("sk-or-v1-logs-test")
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut setup = ServerSetup::new(
-        dir.path(),
-        &[("open-now", roomy())],
+    let (_simulator, _dir, mut server) = json_logging_server(
         &url,
-        simulator.base_url(),
         "sk-or-v1-logs-test",
-    );
-    setup.capture_logs = true;
-    setup.extra_env = vec![
-        ("LOG_FORMAT".into(), "json".into()),
-        (
-            "RUST_LOG".into(),
-            "debug,sqlx=warn,hyper=warn,reqwest=warn,h2=warn".into(),
-        ),
-    ];
-    let mut server = setup.start().await;
+        &[(
+            "RUST_LOG",
+            "debug,sqlx=warn,hyper=warn,reqwest=warn,h2=warn",
+        )],
+    )
+    .await;
     let database = crate::support::test_database(&url).await;
     let (_, cookie) = session_for(&database, "ada@example.com").await;
     let client = reqwest::Client::new();
