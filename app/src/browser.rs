@@ -49,16 +49,6 @@ mod imp {
         Some(js_sys::Date::now())
     }
 
-    /// Marks `<body data-hydrated>` so end-to-end tests wait for hydration, not for time.
-    pub fn mark_hydrated() {
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    }
-
     /// Puts `text` on the clipboard; `false` when the browser refuses (no permission, an
     /// insecure context), so the caller can fall back to selecting the text.
     pub async fn copy_to_clipboard(text: String) -> bool {
@@ -88,12 +78,50 @@ mod imp {
         }
     }
 
-    /// Whether the page has an element with this `id`.
-    pub fn has_element(id: &str) -> bool {
-        web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(id))
-            .is_some()
+    /// The query string (without `?`) the GET form being submitted would send.
+    pub fn form_query(submit: &leptos::ev::SubmitEvent) -> Option<String> {
+        let form = submit
+            .target()?
+            .dyn_into::<web_sys::HtmlFormElement>()
+            .ok()?;
+        let data = web_sys::FormData::new_with_form(&form).ok()?;
+        let params = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data).ok()?;
+        Some(String::from(params.to_string()))
+    }
+
+    /// The value of the field `name` in the form being submitted (a ticked checkbox's
+    /// value; `None` for an unticked one).
+    pub fn form_field(submit: &leptos::ev::SubmitEvent, name: &str) -> Option<String> {
+        let form = submit
+            .target()?
+            .dyn_into::<web_sys::HtmlFormElement>()
+            .ok()?;
+        web_sys::FormData::new_with_form(&form)
+            .ok()?
+            .get(name)
+            .as_string()
+    }
+
+    /// Puts `?query` in the address bar as a new history entry, without loading it.
+    pub fn push_query(query: &str) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let path = window.location().pathname().unwrap_or_default();
+        let url = if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        };
+        if let Ok(history) = window.history() {
+            let _ = history.push_state_with_url(&JsValue::NULL, "", Some(&url));
+        }
+    }
+
+    /// The address bar's query string, without `?`.
+    pub fn current_query() -> Option<String> {
+        let search = web_sys::window()?.location().search().ok()?;
+        Some(search.trim_start_matches('?').to_string())
     }
 
     /// Moves keyboard (and screen reader) focus to element `id`; `false` when there is
@@ -128,16 +156,24 @@ mod imp {
         None
     }
 
-    pub fn mark_hydrated() {}
-
     pub async fn copy_to_clipboard(_text: String) -> bool {
         false
     }
 
     pub fn select_text_of(_id: &str) {}
 
-    pub fn has_element(_id: &str) -> bool {
-        false
+    pub fn form_query(_submit: &leptos::ev::SubmitEvent) -> Option<String> {
+        None
+    }
+
+    pub fn form_field(_submit: &leptos::ev::SubmitEvent, _name: &str) -> Option<String> {
+        None
+    }
+
+    pub fn push_query(_query: &str) {}
+
+    pub fn current_query() -> Option<String> {
+        None
     }
 
     pub fn focus(_id: &str) -> bool {
@@ -146,6 +182,6 @@ mod imp {
 }
 
 pub use imp::{
-    copy_to_clipboard, focus, has_element, in_viewer_zone, mark_hydrated, now_millis,
-    select_text_of, viewer_offset_secs, viewer_zone_name,
+    copy_to_clipboard, current_query, focus, form_field, form_query, in_viewer_zone, now_millis,
+    push_query, select_text_of, viewer_offset_secs, viewer_zone_name,
 };

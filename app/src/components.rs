@@ -8,6 +8,7 @@ pub mod error_notice;
 pub mod key_card;
 pub mod layout;
 pub mod live_region;
+pub mod page_state;
 pub mod qr_code;
 pub mod relative_time;
 pub mod response_status;

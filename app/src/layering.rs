@@ -19,6 +19,13 @@ const FORBIDDEN: &[(&str, &str, &[&str])] = &[
         &["crate::routes", "crate::api::caller", "engine"],
     ),
     ("app", "routes", &["crate::api::caller", "engine"]),
+    // How a page comes to life (the island script, island props) sits below the pages
+    // and components that use it.
+    (
+        "app",
+        "hydration",
+        &["crate::components", "crate::routes", "crate::api"],
+    ),
     ("engine", "key_pool", &["crate::mint", "crate::state"]),
     (
         "engine",

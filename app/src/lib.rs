@@ -10,6 +10,7 @@
 pub mod api;
 pub mod browser;
 pub mod components;
+pub mod hydration;
 #[cfg(test)]
 mod layering;
 pub mod routes;
@@ -18,14 +19,14 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, Lazy, SsrMode,
+    path, SsrMode,
 };
 
 use crate::components::layout::Layout;
+use crate::hydration::IslandScripts;
 use crate::routes::{
-    admin_home::AdminHomeRoute, admin_workshop::AdminWorkshopRoute, home::HomeRoute,
-    not_found::NotFoundPage, projector::ProjectorRoute, sign_in::SignInRoute,
-    workshop::WorkshopPage,
+    admin_home::AdminHomePage, admin_workshop::AdminWorkshopPage, home::HomePage,
+    not_found::NotFoundPage, projector::ProjectorPage, sign_in::SignInPage, workshop::WorkshopPage,
 };
 
 /// The HTML document the server renders around the app.
@@ -39,7 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <IslandScripts options />
                 <MetaTags />
             </head>
             <body>
@@ -52,21 +53,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, once the page is hydrated.
-    Effect::new(|_| browser::mark_hydrated());
     view! {
         <Title text="Workshop Key Minter" />
         <Router>
             <Layout>
                 <Routes fallback=NotFoundPage>
-                    // The claim page is in the main bundle: it is what attendees open.
-                    // Every other page is a lazy route, its code in a chunk of its own.
-                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
+                    // Rendered on the server only; what reacts on a page is an island
+                    // (see `hydration`), and islands no attendee needs are lazy.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug") view=WorkshopPage ssr=SsrMode::Async />
-                    <Route path=path!("/w/:slug/qr") view={Lazy::<ProjectorRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view={Lazy::<AdminHomeRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/:slug") view={Lazy::<AdminWorkshopRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/qr") view=ProjectorPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/:slug") view=AdminWorkshopPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

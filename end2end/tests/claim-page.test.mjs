@@ -330,9 +330,10 @@ test('the projector page: a QR code of the claim URL and live figures', async ()
   await context.close();
 });
 
-// The budget: 312 KB measured on 2026-12-02 plus a little, so growth fails here; the
-// performance issue (22) brings it to 200 KB and this test with it.
-test('the claim page weighs at most 320 KB on a cold load', async () => {
+// The budget (issue 22): an attendee's phone on a room's wifi downloads at most 200 KB
+// for the page, signed out and cold, as a browser on https receives it. `make weigh`
+// prints the same figure file by file.
+test('the claim page weighs at most 200 KB on a cold load', async () => {
   const { page, context } = await openPage(browser);
   const urls = [];
   page.on('request', (request) => urls.push(request.url()));
@@ -344,5 +345,5 @@ test('the claim page weighs at most 320 KB on a cold load', async () => {
   // Weighed as a browser on https receives them (brotli), the way attendees do.
   const weights = await Promise.all(urls.map((url) => brotliBytes(url)));
   const bytes = weights.reduce((sum, { bytes }) => sum + bytes, 0);
-  assert.ok(bytes <= 320 * 1024, `${bytes} bytes transferred`);
+  assert.ok(bytes <= 200 * 1024, `${bytes} bytes transferred`);
 });

@@ -1,13 +1,13 @@
-//! The browser entry point: hydrates the server-rendered page. Nothing else lives here;
-//! everything the browser runs is in the `app` crate.
+//! The browser entry point. Nothing else lives here: everything the browser runs is in
+//! the `app` crate, as its islands. The page's script (`app::hydration`) calls
+//! `hydrate` once the bundle is loaded, then hydrates each island on the page.
+
+// Nothing here names the `app` crate, yet its islands' hydration functions (exported with
+// `#[wasm_bindgen]`) must be in the bundle: `extern crate` links it all the same.
+extern crate app;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    wasm_bindgen_futures::spawn_local(async {
-        // Split-off code the server-rendered page already shows is loaded first, and
-        // lazy routes load their chunk before hydrating their part of the page.
-        app::components::claim_area::load_key_card_code_if_shown().await;
-        leptos::mount::hydrate_lazy(app::App);
-    });
+    leptos::mount::hydrate_islands();
 }

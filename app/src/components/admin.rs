@@ -1,12 +1,14 @@
 //! The organiser's components: the room's figures, the charts, the toolbar and its
-//! actions, the attendee table, top-ups and the configuration panel. Only the lazy admin
-//! routes use them, so attendees never download them.
+//! actions, the attendee table, top-ups and the configuration panel. Only the room, a
+//! lazy island, and the server-rendered admin pages use them, so attendees never
+//! download them.
 
 pub mod actions;
 pub mod charts;
 pub mod claims_table;
 pub mod configuration;
 pub mod figures;
+pub mod page_query;
 pub mod room;
 pub mod toolbar;
 pub mod top_up;

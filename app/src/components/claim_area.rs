@@ -3,40 +3,157 @@
 //! rendered on the server and every action is a plain form, so all of it works before
 //! hydration; after it, the claim happens in place and a key being prepared shows up
 //! without a reload.
+//!
+//! Two islands share the work. A viewer without a key gets [`ClaimIsland`], in the main
+//! bundle: every state up to the claim, and the key card once the claim succeeds (its
+//! code fetched then). A viewer who already has a key gets [`KeyIsland`], a lazy island:
+//! the key card's code (snippets, budget, copying) comes in a chunk of its own, which a
+//! visitor without a key never downloads.
 
+use leptos::ev::SubmitEvent;
 use leptos::lazy;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos::task::spawn_local;
 
 use super::key_card::KeyCard;
-use super::relative_time::{countdown_text, relative, Now};
-use crate::api::claims::{ClaimKey, SetMarketingOptIn};
+use super::live_region::use_announcer;
+use super::relative_time::{countdown_text, relative, ticking_now, Now};
+use crate::api::claims::{get_claim_page, ClaimKey, SetMarketingOptIn};
+use crate::browser::{focus, form_field};
 use crate::components::time_zone::TimeText;
+use crate::hydration::props::AsAnswer;
 use wire::model::{
     ClaimPage, ClaimView, MarketingChoice, MyKey, SignInMethodsInfo, SoldOut, WorkshopFigures,
     WorkshopSummary,
 };
 
-/// The page-level actions, created once at the top of the page (a resource or action
-/// first created inside a suspended branch is not found again during hydration).
-#[derive(Clone, Copy)]
-pub struct ClaimActions {
-    pub claim: ServerAction<ClaimKey>,
-    pub opt_in: ServerAction<SetMarketingOptIn>,
+/// The key card's element id (focus moves there after a claim).
+pub const KEY_CARD_ID: &str = "key-card";
+
+/// The viewer's part of the page, as the server renders it: the island that fits.
+#[component]
+pub fn ClaimArea(page: ClaimPage) -> impl IntoView {
+    let island = match page.claim.clone() {
+        ClaimView::Key(key) => view! {
+            <KeyIsland key workshop=page.workshop marketing=page.marketing server_now=page.now />
+        }
+        .into_any(),
+        _ => view! { <ClaimIsland page=AsAnswer(page) /> }.into_any(),
+    };
+    view! { <div class="claim-area">{island}</div> }
 }
 
-#[component]
-pub fn ClaimArea(
-    page: ClaimPage,
-    actions: ClaimActions,
-    now: Now,
-    /// The key card, loaded with the page when the viewer has a key.
-    key_card: Option<AnyView>,
-    refetch: Callback<()>,
+/// A viewer who has a key: the card, and their answer to the marketing question.
+#[island(lazy)]
+fn KeyIsland(
+    key: MyKey,
+    workshop: WorkshopSummary,
+    marketing: Option<MarketingChoice>,
+    server_now: i64,
 ) -> impl IntoView {
+    let now = ticking_now(server_now);
+    let opt_in = ServerAction::<SetMarketingOptIn>::new();
+    let slug = workshop.slug.clone();
+    view! {
+        <KeyCard key workshop now />
+        {marketing.map(|choice| view! { <MarketingToggle slug choice action=opt_in /> })}
+    }
+}
+
+/// The page-level actions of [`ClaimIsland`].
+#[derive(Clone, Copy)]
+struct ClaimActions {
+    claim: ServerAction<ClaimKey>,
+    opt_in: ServerAction<SetMarketingOptIn>,
+}
+
+/// Every state before the key, and the claim in place. The page's data came with the
+/// page; after a claim, an opt-in change, the countdown reaching zero and every two
+/// seconds while a key is being prepared, it is asked again (`get_claim_page`).
+#[island]
+fn ClaimIsland(page: AsAnswer<ClaimPage>) -> impl IntoView {
+    let AsAnswer(page) = page;
+    let slug = page.workshop.slug.clone();
+    let now = ticking_now(page.now);
+    let actions = ClaimActions {
+        claim: ServerAction::<ClaimKey>::new(),
+        opt_in: ServerAction::<SetMarketingOptIn>::new(),
+    };
+    let current = RwSignal::new(page);
+    let refreshes = RwSignal::new(0u32);
+    let refetch = Callback::new(move |_| refreshes.update(|count| *count += 1));
+    // Only the answer to the latest question is shown: an older one arriving late
+    // would take the page back.
+    let asked = StoredValue::new(0u32);
+    Effect::watch(
+        move || {
+            (
+                actions.claim.version().get(),
+                actions.opt_in.version().get(),
+                refreshes.get(),
+            )
+        },
+        move |_, _, _| {
+            let slug = slug.clone();
+            let question = asked.get_value() + 1;
+            asked.set_value(question);
+            spawn_local(async move {
+                if let Ok(fresh) = get_claim_page(slug).await {
+                    if asked.get_value() == question {
+                        current.set(fresh);
+                    }
+                }
+            });
+        },
+        false,
+    );
+    focus_key_card_after_claim(actions.claim, current);
+    let refused = move || match actions.claim.value().get() {
+        Some(Err(error)) => Some(error.to_string()),
+        _ => None,
+    };
+    view! {
+        {move || claim_state(current.get(), actions, now, refetch)}
+        <p class="claim-refused" role="alert">{refused}</p>
+    }
+}
+
+/// After a claim in place, focus moves to the key card, and a screen reader hears it.
+fn focus_key_card_after_claim(claim: ServerAction<ClaimKey>, current: RwSignal<ClaimPage>) {
+    let announcer = use_announcer();
+    let focus_after_claim = RwSignal::new(false);
+    Effect::new(move |_| {
+        if claim.version().get() > 0 {
+            focus_after_claim.set(true);
+        }
+    });
+    Effect::new(move |_| {
+        let has_key = current.with(|page| matches!(page.claim, ClaimView::Key(_)));
+        if has_key && focus_after_claim.get_untracked() {
+            focus_after_claim.set(false);
+            focus_when_shown(KEY_CARD_ID, 60);
+            announcer.say("Your key is ready.");
+        }
+    });
+}
+
+/// Moves focus to element `id` as soon as it is on the page (the key card arrives with
+/// its code chunk a moment after the data), trying once per frame, `frames` times.
+fn focus_when_shown(id: &'static str, frames: u32) {
+    request_animation_frame(move || {
+        if !focus(id) && frames > 0 {
+            focus_when_shown(id, frames - 1);
+        }
+    });
+}
+
+/// The view of one state of the viewer's claim.
+fn claim_state(page: ClaimPage, actions: ClaimActions, now: Now, refetch: Callback<()>) -> AnyView {
     let slug = page.workshop.slug.clone();
     let marketing = page.marketing.clone();
     let signed_in = page.viewer.is_some();
-    let view = match page.claim.clone() {
+    match page.claim.clone() {
         ClaimView::NotOpenYet => view! { <NotOpenYet page=page.clone() now refetch /> }.into_any(),
         ClaimView::SignIn => view! {
             <SignInAndClaim slug=slug.clone() methods=page.sign_in marketing=marketing.clone() />
@@ -81,42 +198,33 @@ pub fn ClaimArea(
             </div>
         }
         .into_any(),
-        ClaimView::Key(_) => view! {
-            {key_card}
-            {marketing.clone().map(|choice| view! { <MarketingToggle slug=slug.clone() choice action=actions.opt_in /> })}
+        // Only ever reached in the browser, after a claim: the server renders a viewer
+        // who has a key with `KeyIsland`.
+        ClaimView::Key(key) => {
+            // The card's code arrives a moment after the data: a `Suspense` would do,
+            // but its machinery would weigh more in the bundle than these lines.
+            let card = StoredValue::new_local(None::<AnyView>);
+            let loaded = RwSignal::new(false);
+            spawn_local(async move {
+                card.set_value(Some(key_card(key, page.workshop, now).await));
+                loaded.set(true);
+            });
+            view! {
+                {move || match loaded.get() {
+                    true => card.try_update_value(Option::take).flatten(),
+                    false => Some(view! { <p>"Your key is ready. Loading it…"</p> }.into_any()),
+                }}
+                {marketing.map(|choice| view! { <MarketingToggle slug=slug.clone() choice action=actions.opt_in /> })}
+            }
+            .into_any()
         }
-        .into_any(),
-    };
-    let refused = move || match actions.claim.value().get() {
-        Some(Err(error)) => Some(error.to_string()),
-        _ => None,
-    };
-    view! {
-        <div class="claim-area">
-            {view}
-            <p class="claim-refused" role="alert">{refused}</p>
-        </div>
     }
 }
 
-/// The key card, whose code (snippets, budget, copying) comes in a chunk of its own with
-/// `cargo leptos build --split`: a visitor without a key never downloads it. The page
-/// awaits it together with its data, so hydration waits for the chunk.
-/// Loads the key card's code chunk before hydration when the server-rendered page shows
-/// a key card. Hydration walks the server's HTML in one synchronous pass: a `Suspend`
-/// still waiting for a chunk there would expect an empty slot where the card is.
-pub async fn load_key_card_code_if_shown() {
-    if crate::browser::has_element(KEY_CARD_ID) {
-        #[cfg(feature = "hydrate")]
-        __preload_key_card().await;
-    }
-}
-
-/// The key card's element id (focus moves there after a claim).
-pub const KEY_CARD_ID: &str = "key-card";
-
+/// The key card, whose code comes in a chunk of its own (`cargo leptos build --split`),
+/// fetched when a claim in place succeeds.
 #[lazy]
-pub async fn key_card(key: MyKey, workshop: WorkshopSummary, now: Now) -> AnyView {
+async fn key_card(key: MyKey, workshop: WorkshopSummary, now: Now) -> AnyView {
     view! { <KeyCard key workshop now /> }.into_any()
 }
 
@@ -214,16 +322,28 @@ fn ClaimForm(
     action: ServerAction<ClaimKey>,
 ) -> impl IntoView {
     let pending = action.pending();
+    // The form's own fields, read without decoding the whole form generically (what
+    // `ActionForm` does, at the price of a form decoder in the attendee's bundle).
+    let submit = {
+        let slug = slug.clone();
+        move |event: SubmitEvent| {
+            event.prevent_default();
+            action.dispatch(ClaimKey {
+                slug: slug.clone(),
+                marketing_opt_in: form_field(&event, "marketing_opt_in"),
+            });
+        }
+    };
     view! {
         <div class="claim" data-state="claimable">
             <h2>"Get your key"</h2>
-            <ActionForm action attr:class="claim-form">
+            <form method="post" action=ClaimKey::url() class="claim-form" on:submit=submit>
                 <input type="hidden" name="slug" value=slug />
                 {marketing.map(|choice| view! { <OptInCheckbox text=choice.text /> })}
                 <button type="submit" class="button button-large" disabled=move || pending.get()>
                     {move || if pending.get() { "Claiming…" } else { "Claim my key" }}
                 </button>
-            </ActionForm>
+            </form>
         </div>
     }
 }
@@ -250,19 +370,30 @@ fn MarketingToggle(
         _ => choice.opted_in,
     };
     let text = choice.text.clone();
+    // As in `ClaimForm`: the fields are known, no generic form decoding.
+    let submit = {
+        let slug = slug.clone();
+        move |event: SubmitEvent| {
+            event.prevent_default();
+            action.dispatch(SetMarketingOptIn {
+                slug: slug.clone(),
+                opted_in: !opted_in(),
+            });
+        }
+    };
     view! {
         <div class="marketing" data-opted-in=move || opted_in().to_string()>
             <p>
                 {move || if opted_in() { "You said yes to: " } else { "You said no to: " }}
                 <q>{text.clone()}</q>
             </p>
-            <ActionForm action attr:class="inline">
+            <form method="post" action=SetMarketingOptIn::url() class="inline" on:submit=submit>
                 <input type="hidden" name="slug" value=slug />
                 <input type="hidden" name="opted_in" value=move || (!opted_in()).to_string() />
                 <button type="submit" class="button button-small button-secondary">
                     {move || if opted_in() { "Withdraw my yes" } else { "Say yes" }}
                 </button>
-            </ActionForm>
+            </form>
         </div>
     }
 }

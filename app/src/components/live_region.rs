@@ -1,7 +1,13 @@
 //! One polite live region per page: what the page wants said to a screen reader
 //! ("Copied to the clipboard", "Your key is ready") without moving focus.
+//!
+//! The region is an island of its own in the page's frame, and what it says is one
+//! page-wide signal, so every other island (the claim area, the key card, the room)
+//! speaks through the same region without sharing a context with it.
 
 use leptos::prelude::*;
+
+use crate::components::page_state::page_wide;
 
 #[derive(Clone, Copy)]
 pub struct Announcer(RwSignal<String>);
@@ -16,19 +22,16 @@ impl Announcer {
     }
 }
 
-/// Provides the announcer; call once per page, above [`LiveRegion`].
-pub fn provide_announcer() -> Announcer {
-    let announcer = Announcer(RwSignal::new(String::new()));
-    provide_context(announcer);
-    announcer
+thread_local! {
+    static MESSAGE: ArcRwSignal<String> = ArcRwSignal::new(String::new());
 }
 
 pub fn use_announcer() -> Announcer {
-    expect_context::<Announcer>()
+    Announcer(page_wide(&MESSAGE))
 }
 
 /// The region itself: visually hidden, read by screen readers.
-#[component]
+#[island]
 pub fn LiveRegion() -> impl IntoView {
     let Announcer(message) = use_announcer();
     view! { <p class="visually-hidden" role="status" aria-live="polite">{move || message.get()}</p> }

@@ -1,25 +1,28 @@
 //! Times are rendered by the server in the workshop's time zone; after hydration the
 //! viewer can switch every time on the page to their own zone (computed by the browser,
 //! which is the only party that knows it).
+//!
+//! The switch and the times are islands (a time inside a bigger island is part of it),
+//! and the choice is one page-wide signal, so one switch moves every time on the page.
 
 use leptos::prelude::*;
 
 use crate::browser::{in_viewer_zone, viewer_offset_secs, viewer_zone_name};
+use crate::components::page_state::page_wide;
 use wire::model::WorkshopTime;
 
-/// Whether the page shows times in the viewer's zone instead of the workshop's.
-#[derive(Clone, Copy)]
-pub struct ViewerZone(pub RwSignal<bool>);
-
-pub fn provide_viewer_zone() -> ViewerZone {
-    let zone = ViewerZone(RwSignal::new(false));
-    provide_context(zone);
-    zone
+thread_local! {
+    static SHOW_VIEWER_ZONE: ArcRwSignal<bool> = ArcRwSignal::new(false);
 }
 
-#[component]
+/// Whether the page shows times in the viewer's zone instead of the workshop's.
+fn show_viewer_zone() -> RwSignal<bool> {
+    page_wide(&SHOW_VIEWER_ZONE)
+}
+
+#[island]
 pub fn TimeZoneToggle(workshop_zone: String) -> impl IntoView {
-    let ViewerZone(show_viewer) = expect_context::<ViewerZone>();
+    let show_viewer = show_viewer_zone();
     let label = move || {
         if show_viewer.get() {
             format!(
@@ -44,21 +47,23 @@ pub fn TimeZoneToggle(workshop_zone: String) -> impl IntoView {
 /// An instant in the workshop's zone. After hydration, when the viewer's clock is on
 /// another offset, their own time follows it ("· 08:00 CET your time"); the toggle
 /// swaps which of the two leads.
-#[component]
+#[island]
 pub fn TimeText(
     time: WorkshopTime,
     /// One time only, in whichever zone the toggle chose (table cells, where a second
     /// time on every row would be noise).
     #[prop(optional)]
-    compact: bool,
+    compact: Option<bool>,
 ) -> impl IntoView {
-    let ViewerZone(show_viewer) = expect_context::<ViewerZone>();
+    let show_viewer = show_viewer_zone();
     // Known only in the browser, so set after hydration: the server render and the
     // first client render agree.
     let viewer_time = RwSignal::new(None::<String>);
     let (utc, unix, offset) = (time.utc.clone(), time.unix, time.workshop_offset_secs);
     Effect::new(move |_| {
-        if !compact && viewer_offset_secs(unix).is_some_and(|viewer| viewer != offset) {
+        if !compact.unwrap_or(false)
+            && viewer_offset_secs(unix).is_some_and(|viewer| viewer != offset)
+        {
             viewer_time.set(in_viewer_zone(&utc));
         }
     });

@@ -1,12 +1,11 @@
 //! `/admin`: the workshops the signed-in person organises (global admins: all), each
 //! with its state, places, budget committed and spent against the cap, the keys that
-//! need a look, and when usage was last synced. A lazy route: attendees never download
-//! the organiser's code.
+//! need a look, and when usage was last synced. Rendered on the server only: nothing on
+//! it reacts, so it has no island and no code of its own.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::admin::list_my_workshops;
 use crate::components::admin::figures::{Badges, FigureBars};
@@ -17,25 +16,10 @@ use crate::components::response_status::set_response_status;
 use wire::error::AppError;
 use wire::model::{AdminOverview, AdminWorkshopCard};
 
-/// Loads nothing in `data`: unlike `view`, `data` is not split off (it runs while the
-/// chunk loads), so a resource made there would put its server function's client code
-/// and deserialisers into every attendee's bundle.
-pub struct AdminHomeRoute;
-
-#[lazy_route]
-impl LazyRoute for AdminHomeRoute {
-    fn data() -> Self {
-        AdminHomeRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        let workshops = Resource::new(|| (), |_| list_my_workshops());
-        view! { <AdminHome workshops /> }.into_any()
-    }
-}
-
 #[component]
-fn AdminHome(workshops: Resource<Result<AdminOverview, AppError>>) -> impl IntoView {
+pub fn AdminHomePage() -> impl IntoView {
+    let workshops: Resource<Result<AdminOverview, AppError>> =
+        Resource::new(|| (), |_| list_my_workshops());
     view! {
         <Title text="Your workshops — Workshop Key Minter" />
         <h1>"Your workshops"</h1>

@@ -11,36 +11,37 @@
 //! through proxies, works the same against any instance behind a load balancer (the
 //! mark comes from the shared database), and costs one indexed query per open page.
 //!
-//! A lazy route: attendees never download this code. Without JavaScript every control
-//! is a plain form (the table's search and filters a GET form), and the page reloads.
+//! The room is a lazy island (`AdminRoom`): attendees never download its code. Without
+//! JavaScript every control is a plain form (the table's search and filters a GET
+//! form), and the page reloads.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_params_map, use_query_map};
-use leptos_router::{lazy_route, LazyRoute};
+use leptos_router::hooks::{use_location, use_params_map};
 
 use crate::api::admin::{
     get_admin_workshop, get_change_mark, get_guardrail_drift, list_claims, preview_top_up_low,
 };
 use crate::components::admin::actions::AdminActions;
 use crate::components::admin::charts::Charts;
-use crate::components::admin::claims_table::{ClaimsTableView, TableControls, TableParams};
+use crate::components::admin::claims_table::{ClaimsTableView, TableControls};
 use crate::components::admin::configuration::Configuration;
+use crate::components::admin::page_query::{PageQuery, TableParams};
 use crate::components::admin::room::RoomFigures;
 use crate::components::admin::toolbar::Toolbar;
 use crate::components::admin::top_up::BulkTopUp;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::layout::sign_in_href;
 use crate::components::response_status::set_response_status;
-use crate::components::time_zone::{provide_viewer_zone, TimeText};
+use crate::components::time_zone::TimeText;
 use wire::error::AppError;
 use wire::model::{AdminWorkshop, ClaimsTable, GuardrailDrift, TopUpPreview, WorkshopState};
 
 /// How often the live page asks whether anything changed.
 const POLL_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// What the page loads and does, made in `view` (see `AdminWorkshopRoute`).
+/// What the room loads and does, made when the island is.
 struct AdminWorkshopData {
     slug: Signal<String>,
     query: Memo<TableParams>,
@@ -57,40 +58,30 @@ struct AdminWorkshopData {
     top_up_preview: Resource<Option<Result<TopUpPreview, AppError>>>,
 }
 
-/// Loads nothing in `data`: unlike `view`, `data` is not split off (it runs while the
-/// chunk loads), so the resources and actions made there would put every admin server
-/// function's client code and the admin types' deserialisers into the attendee's bundle.
-pub struct AdminWorkshopRoute;
+/// The page, as the server renders it: the room, for the workshop and query in the URL.
+#[component]
+pub fn AdminWorkshopPage() -> impl IntoView {
+    let slug = use_params_map()
+        .read_untracked()
+        .get("slug")
+        .unwrap_or_default();
+    let query = use_location().search.get_untracked();
+    view! { <AdminRoom slug query /> }
+}
 
-#[lazy_route]
-impl LazyRoute for AdminWorkshopRoute {
-    fn data() -> Self {
-        AdminWorkshopRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <AdminWorkshopPage route=AdminWorkshopData::load() /> }.into_any()
-    }
+/// The live room, a lazy island: its code (and every admin server function's) comes in
+/// chunks of their own, which only an organiser's browser loads. Its data is loaded
+/// with the page and handed to the island with it.
+#[island(lazy)]
+fn AdminRoom(slug: String, query: String) -> impl IntoView {
+    let query = PageQuery::provide(query);
+    view! { <AdminWorkshopView route=AdminWorkshopData::load(slug, query) /> }
 }
 
 impl AdminWorkshopData {
-    fn load() -> Self {
-        let params = use_params_map();
-        let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
-        let url = use_query_map();
-        let query = Memo::new(move |_| {
-            let url = url.read();
-            TableParams {
-                search: url.get("q").unwrap_or_default(),
-                status: url.get("status").unwrap_or_default(),
-                sort: url.get("sort").unwrap_or_default(),
-                page: url
-                    .get("page")
-                    .and_then(|page| page.parse().ok())
-                    .unwrap_or(1),
-                top_up: url.get("top_up").filter(|amount| !amount.trim().is_empty()),
-            }
-        });
+    fn load(slug: String, page_query: PageQuery) -> Self {
+        let slug = Signal::stored(slug);
+        let query = Memo::new(move |_| page_query.params());
         let changes = RwSignal::new(0u32);
         let actions = AdminActions::new();
         let admin = Resource::new(move || slug.get(), get_admin_workshop);
@@ -141,8 +132,7 @@ impl AdminWorkshopData {
 }
 
 #[component]
-fn AdminWorkshopPage(route: AdminWorkshopData) -> impl IntoView {
-    provide_viewer_zone();
+fn AdminWorkshopView(route: AdminWorkshopData) -> impl IntoView {
     let AdminWorkshopData {
         slug,
         query,
@@ -161,7 +151,7 @@ fn AdminWorkshopPage(route: AdminWorkshopData) -> impl IntoView {
             {move || Suspend::new(async move {
                 match admin.await {
                     Ok(admin) => view! {
-                        <AdminWorkshopView admin live actions table drift query top_up_preview />
+                        <AdminRoomView admin live actions table drift query top_up_preview />
                     }.into_any(),
                     Err(AppError::Unauthenticated) => {
                         let here = format!("/admin/{}", slug.get_untracked());
@@ -217,7 +207,7 @@ fn poll_for_changes(
 }
 
 #[component]
-fn AdminWorkshopView(
+fn AdminRoomView(
     admin: AdminWorkshop,
     live: Resource<Result<AdminWorkshop, AppError>>,
     actions: AdminActions,
@@ -228,6 +218,7 @@ fn AdminWorkshopView(
 ) -> impl IntoView {
     let workshop = admin.workshop.clone();
     let slug = workshop.slug.clone();
+    let table_slug = slug.clone();
     let initial = admin.figures;
     let figures = Signal::derive(move || {
         live.get()
@@ -284,12 +275,12 @@ fn AdminWorkshopView(
                 <h2 id="attendees-title">"Attendees"</h2>
                 <TableControls query />
                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                    {move || Suspend::new(async move {
+                    {move || { let slug = table_slug.clone(); Suspend::new(async move {
                         match table.await {
-                            Ok(table) => view! { <ClaimsTableView table actions query /> }.into_any(),
+                            Ok(table) => view! { <ClaimsTableView slug table actions query /> }.into_any(),
                             Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
                         }
-                    })}
+                    })}}
                 </Transition>
             </section>
             <Configuration admin=admin.clone() drift actions />

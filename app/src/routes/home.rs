@@ -2,38 +2,18 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::workshops::list_workshops;
 use crate::components::error_notice::ErrorNotice;
-use crate::components::time_zone::{provide_viewer_zone, TimeText, TimeZoneToggle};
+use crate::components::time_zone::{TimeText, TimeZoneToggle};
 use wire::error::AppError;
 use wire::model::{WorkshopState, WorkshopSummary};
 
-/// The route, loaded lazily: its code comes in a chunk of its own (`cargo leptos build
-/// --split`), so an attendee's claim page never downloads it.
-///
-/// Loads nothing in `data`: unlike `view`, `data` is not split off (it runs while the
-/// chunk loads), so a resource made there would put its server function's client code
-/// and deserialisers into every attendee's bundle.
-pub struct HomeRoute;
-
-#[lazy_route]
-impl LazyRoute for HomeRoute {
-    fn data() -> Self {
-        HomeRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        let workshops = Resource::new(|| (), |_| list_workshops());
-        view! { <HomePage workshops /> }.into_any()
-    }
-}
-
 /// Every workshop with its state and claim window.
 #[component]
-fn HomePage(workshops: Resource<Result<Vec<WorkshopSummary>, AppError>>) -> impl IntoView {
-    provide_viewer_zone();
+pub fn HomePage() -> impl IntoView {
+    let workshops: Resource<Result<Vec<WorkshopSummary>, AppError>> =
+        Resource::new(|| (), |_| list_workshops());
     view! {
         <Title text="Workshops — Workshop Key Minter" />
         <h1>"Workshops"</h1>

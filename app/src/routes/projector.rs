@@ -6,7 +6,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::claims::get_workshop_figures;
 use crate::api::workshops::get_projector;
@@ -19,26 +18,13 @@ use wire::model::{Projector, WorkshopFigures, WorkshopState};
 /// How often the figures are asked again while claims are open.
 const FIGURES_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The route, loaded lazily: the projector's code never reaches an attendee's phone.
-/// Loads nothing in `data` (see `HomeRoute`).
-pub struct ProjectorRoute;
-
-#[lazy_route]
-impl LazyRoute for ProjectorRoute {
-    fn data() -> Self {
-        ProjectorRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        let params = use_params_map();
-        let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
-        let projector = Resource::new(move || slug.get(), get_projector);
-        view! { <ProjectorPage projector /> }.into_any()
-    }
-}
-
 #[component]
-fn ProjectorPage(projector: Resource<Result<Projector, AppError>>) -> impl IntoView {
+pub fn ProjectorPage() -> impl IntoView {
+    let params = use_params_map();
+    let projector: Resource<Result<Projector, AppError>> = Resource::new(
+        move || params.read().get("slug").unwrap_or_default(),
+        get_projector,
+    );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -56,9 +42,35 @@ fn ProjectorPage(projector: Resource<Result<Projector, AppError>>) -> impl IntoV
 
 #[component]
 fn ProjectorView(projector: Projector) -> impl IntoView {
-    let figures = RwSignal::new(projector.figures);
-    let slug = projector.workshop.slug.clone();
-    if projector.workshop.state == WorkshopState::Open {
+    let state_words = match projector.workshop.state {
+        WorkshopState::Upcoming => "Claims open soon: scan now, the page counts down.",
+        WorkshopState::Open => "Scan to get your OpenRouter key.",
+        WorkshopState::Closed => "Claims are closed.",
+    };
+    view! {
+        <Title text=format!("{} — scan for your key", projector.workshop.title) />
+        <article class="projector" data-slug=projector.workshop.slug.clone()>
+            <h1>{projector.workshop.title.clone()}</h1>
+            <p class="projector-lead">{state_words}</p>
+            <div class="projector-code">
+                <QrCode matrix=projector.qr.clone() label=format!("QR code for {}", projector.claim_url) />
+            </div>
+            <p class="projector-url"><a href=projector.claim_url.clone()>{projector.short_url.clone()}</a></p>
+            <Figures
+                slug=projector.workshop.slug.clone()
+                figures=projector.figures
+                live=projector.workshop.state == WorkshopState::Open
+            />
+        </article>
+    }
+}
+
+/// The room's figures; while claims are open (`live`), asked again every 5 s. A lazy
+/// island: the projector's code never reaches an attendee's phone.
+#[island(lazy)]
+fn Figures(slug: String, figures: WorkshopFigures, live: bool) -> impl IntoView {
+    let figures = RwSignal::new(figures);
+    if live {
         Effect::new(move |_| {
             let slug = slug.clone();
             let handle = set_interval_with_handle(
@@ -77,27 +89,6 @@ fn ProjectorView(projector: Projector) -> impl IntoView {
             }
         });
     }
-    let state_words = match projector.workshop.state {
-        WorkshopState::Upcoming => "Claims open soon: scan now, the page counts down.",
-        WorkshopState::Open => "Scan to get your OpenRouter key.",
-        WorkshopState::Closed => "Claims are closed.",
-    };
-    view! {
-        <Title text=format!("{} — scan for your key", projector.workshop.title) />
-        <article class="projector" data-slug=projector.workshop.slug.clone()>
-            <h1>{projector.workshop.title.clone()}</h1>
-            <p class="projector-lead">{state_words}</p>
-            <div class="projector-code">
-                <QrCode matrix=projector.qr.clone() label=format!("QR code for {}", projector.claim_url) />
-            </div>
-            <p class="projector-url"><a href=projector.claim_url.clone()>{projector.short_url.clone()}</a></p>
-            <Figures figures />
-        </article>
-    }
-}
-
-#[component]
-fn Figures(figures: RwSignal<WorkshopFigures>) -> impl IntoView {
     view! {
         <dl class="projector-figures" aria-live="polite">
             <div>

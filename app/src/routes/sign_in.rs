@@ -1,13 +1,13 @@
 //! `/signin`: the ways to sign in this deployment offers, the explanation of a failed
 //! attempt (the auth routes redirect here with `?error=<code>`), and the demo form in
 //! demo mode. Every control is a plain link or form, so signing in works before the
-//! page has hydrated. Provider links carry `rel="external"` so the client-side router
-//! lets the browser load `/auth/…` from the server instead of rendering a 404.
+//! page has hydrated; the page has no island of its own (it loads only the bundle every
+//! page shares, cached from then on). Provider links
+//! carry `rel="external"`: they lead to the server's `/auth/…` routes, not to a page.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::site::get_sign_in_methods;
 use crate::components::layout::use_site_info;
@@ -15,24 +15,10 @@ use wire::error::AppError;
 use wire::local_path::safe_next_path;
 use wire::model::{SignInErrorCode, SignInMethodsInfo};
 
-/// The route, loaded lazily (see `HomeRoute`).
-/// Loads nothing in `data` (see `HomeRoute`).
-pub struct SignInRoute;
-
-#[lazy_route]
-impl LazyRoute for SignInRoute {
-    fn data() -> Self {
-        SignInRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        let methods = Resource::new_blocking(|| (), |_| get_sign_in_methods());
-        view! { <SignInPage methods /> }.into_any()
-    }
-}
-
 #[component]
-fn SignInPage(methods: Resource<Result<SignInMethodsInfo, AppError>>) -> impl IntoView {
+pub fn SignInPage() -> impl IntoView {
+    let methods: Resource<Result<SignInMethodsInfo, AppError>> =
+        Resource::new(|| (), |_| get_sign_in_methods());
     let query = use_query_map();
     // Input: through the one safe-local-path function before it becomes any link.
     let next = move || safe_next_path(query.read().get("next").as_deref());

@@ -1,83 +1,32 @@
 //! `/w/<slug>`: a workshop's page, where an attendee gets from the shared link to a
-//! copied, working key. Everything on it comes from one server call (`get_claim_page`),
-//! refetched after a claim, after an opt-in change, and every two seconds while a key is
-//! being prepared.
+//! copied, working key. Rendered on the server from one call (`get_claim_page`); what
+//! reacts on it is the claim area (`ClaimArea`'s islands), the time-zone switch and the
+//! times.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::claims::{get_claim_page, ClaimKey, SetMarketingOptIn};
-use crate::browser::focus;
-use crate::components::claim_area::{key_card, ClaimActions, ClaimArea, KEY_CARD_ID};
+use crate::api::claims::get_claim_page;
+use crate::components::claim_area::ClaimArea;
 use crate::components::error_notice::ErrorNotice;
-use crate::components::live_region::{provide_announcer, LiveRegion};
-use crate::components::relative_time::{ticking_now, Now};
+use crate::components::live_region::LiveRegion;
 use crate::components::response_status::set_response_status;
-use crate::components::time_zone::{provide_viewer_zone, TimeText, TimeZoneToggle};
-use wire::model::{ClaimPage, ClaimView, WorkshopState};
+use crate::components::time_zone::{TimeText, TimeZoneToggle};
+use wire::model::{ClaimPage, WorkshopState};
 
 #[component]
 pub fn WorkshopPage() -> impl IntoView {
-    provide_viewer_zone();
-    let announcer = provide_announcer();
     let params = use_params_map();
-    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
-    let actions = ClaimActions {
-        claim: ServerAction::<ClaimKey>::new(),
-        opt_in: ServerAction::<SetMarketingOptIn>::new(),
-    };
-    let refreshes = RwSignal::new(0u32);
     let page = Resource::new(
-        move || {
-            (
-                slug.get(),
-                actions.claim.version().get(),
-                actions.opt_in.version().get(),
-                refreshes.get(),
-            )
-        },
-        |(slug, ..)| get_claim_page(slug),
+        move || params.read().get("slug").unwrap_or_default(),
+        get_claim_page,
     );
-    let refetch = Callback::new(move |_| refreshes.update(|count| *count += 1));
-    // After a claim in place, focus moves to the key card, and a screen reader hears it.
-    let focus_after_claim = RwSignal::new(false);
-    Effect::new(move |_| {
-        if actions.claim.version().get() > 0 {
-            focus_after_claim.set(true);
-        }
-    });
-    Effect::new(move |_| {
-        let has_key = matches!(
-            page.get(),
-            Some(Ok(ClaimPage {
-                claim: ClaimView::Key(_),
-                ..
-            }))
-        );
-        if has_key && focus_after_claim.get_untracked() {
-            focus_after_claim.set(false);
-            focus_when_shown(KEY_CARD_ID, 60);
-            announcer.say("Your key is ready.");
-        }
-    });
     view! {
-        <LiveRegion />
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => {
-                        let now = ticking_now(page.now);
-                        // The key card's code is loaded here, with the data, so the page
-                        // is hydrated (or shown) once both are in.
-                        let key_card = match &page.claim {
-                            ClaimView::Key(key) => {
-                                Some(key_card(key.clone(), page.workshop.clone(), now).await)
-                            }
-                            _ => None,
-                        };
-                        view! { <WorkshopView page actions refetch now key_card /> }.into_any()
-                    }
+                    Ok(page) => view! { <WorkshopView page /> }.into_any(),
                     Err(error) => {
                         set_response_status(error.status_code());
                         view! {
@@ -88,39 +37,24 @@ pub fn WorkshopPage() -> impl IntoView {
                     }
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
-/// Moves focus to element `id` as soon as it is on the page (the key card arrives with
-/// its code chunk a moment after the data), trying once per frame, `frames` times.
-fn focus_when_shown(id: &'static str, frames: u32) {
-    request_animation_frame(move || {
-        if !focus(id) && frames > 0 {
-            focus_when_shown(id, frames - 1);
-        }
-    });
-}
-
 #[component]
-fn WorkshopView(
-    page: ClaimPage,
-    actions: ClaimActions,
-    refetch: Callback<()>,
-    now: Now,
-    key_card: Option<AnyView>,
-) -> impl IntoView {
+fn WorkshopView(page: ClaimPage) -> impl IntoView {
     let workshop = page.workshop.clone();
     let qr_href = format!("/w/{}/qr", workshop.slug);
     view! {
         <Title text=format!("{} — Workshop Key Minter", workshop.title) />
+        <LiveRegion />
         <article class="workshop" data-slug=workshop.slug.clone() data-workshop-state=workshop.state.as_str()>
             <header class="workshop-header">
                 <span class=workshop.state.css_class()>{workshop.state.label()}</span>
                 <h1>{workshop.title.clone()}</h1>
                 {workshop.description.clone().map(|text| view! { <p class="lead">{text}</p> })}
             </header>
-            <ClaimArea page=page.clone() actions now refetch key_card />
+            <ClaimArea page=page.clone() />
             <section class="workshop-facts" aria-labelledby="facts-title">
                 <h2 id="facts-title">"About this workshop"</h2>
                 <TimeZoneToggle workshop_zone=workshop.timezone.clone() />

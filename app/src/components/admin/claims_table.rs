@@ -2,38 +2,14 @@
 //! their actions (Retry, Top up, Disable/Enable), and its pages. The query lives in the
 //! page's URL, so every view of the table can be shared and works without JavaScript.
 
-use leptos::prelude::*;
-use leptos_router::components::Form;
-use leptos_router::hooks::use_params_map;
-
 use crate::components::admin::actions::AdminActions;
 use crate::components::admin::counted;
+use crate::components::admin::page_query::{QueryForm, QueryLink, TableParams};
 use crate::components::admin::top_up::RowTopUp;
 use crate::components::relative_time::relative;
 use crate::components::time_zone::TimeText;
+use leptos::prelude::*;
 use wire::model::{ClaimRow, ClaimsTable, RowStatus, SortBy};
-
-/// The table's query, from the page's URL (`?q=…&status=…&sort=…&page=…`), and the
-/// amount of a bulk top-up being previewed (`&top_up=2`).
-#[derive(Clone, PartialEq)]
-pub struct TableParams {
-    pub search: String,
-    pub status: String,
-    pub sort: String,
-    pub page: i64,
-    pub top_up: Option<String>,
-}
-
-impl TableParams {
-    /// The parts a form on the page keeps when it changes another.
-    pub fn kept(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("q", self.search.clone()),
-            ("status", self.status.clone()),
-            ("sort", self.sort.clone()),
-        ]
-    }
-}
 
 /// Search, filter and sort: a GET form, so it works without JavaScript and the URL can
 /// be shared.
@@ -41,7 +17,7 @@ impl TableParams {
 pub fn TableControls(query: Memo<TableParams>) -> impl IntoView {
     let current = query.get_untracked();
     view! {
-        <Form method="GET" action="" attr:class="table-controls">
+        <QueryForm class="table-controls">
             <label>"Search name or email"
                 <input type="search" name="q" value=current.search.clone() maxlength="200" />
             </label>
@@ -61,13 +37,14 @@ pub fn TableControls(query: Memo<TableParams>) -> impl IntoView {
                 </select>
             </label>
             <button type="submit" class="button button-secondary">"Show"</button>
-        </Form>
+        </QueryForm>
     }
     .into_any()
 }
 
 #[component]
 pub fn ClaimsTableView(
+    slug: String,
     table: ClaimsTable,
     actions: AdminActions,
     query: Memo<TableParams>,
@@ -76,10 +53,7 @@ pub fn ClaimsTableView(
     let page_href = move |page: i64| {
         let mut pairs = current.kept();
         pairs.push(("page", page.to_string()));
-        format!(
-            "?{}",
-            serde_urlencoded::to_string(pairs).unwrap_or_default()
-        )
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
     };
     let (page, pages) = (table.page, table.pages);
     let table_now = table.now;
@@ -102,22 +76,20 @@ pub fn ClaimsTableView(
                     </tr>
                 </thead>
                 <tbody>
-                    {table.rows.into_iter().map(|row| view! { <ClaimRowView row actions now=table_now /> }).collect_view()}
+                    {table.rows.into_iter().map(|row| view! { <ClaimRowView slug=slug.clone() row actions now=table_now /> }).collect_view()}
                 </tbody>
             </table>
         </div>
         <nav class="pages" aria-label="Pages of attendees">
-            {previous.map(|href| view! { <a href=href rel="prev">"← Previous"</a> })}
-            {next.map(|href| view! { <a href=href rel="next">"Next →"</a> })}
+            {previous.map(|query| view! { <QueryLink query rel="prev">"← Previous"</QueryLink> })}
+            {next.map(|query| view! { <QueryLink query rel="next">"Next →"</QueryLink> })}
         </nav>
     }
     .into_any()
 }
 
 #[component]
-fn ClaimRowView(row: ClaimRow, actions: AdminActions, now: i64) -> impl IntoView {
-    let slug_of_page = use_params_map();
-    let slug = move || slug_of_page.read().get("slug").unwrap_or_default();
+fn ClaimRowView(slug: String, row: ClaimRow, actions: AdminActions, now: i64) -> impl IntoView {
     let status = row.status;
     let can_retry = matches!(status, RowStatus::Unbound | RowStatus::Failed);
     let has_key = row.key_label.is_some();
@@ -129,6 +101,7 @@ fn ClaimRowView(row: ClaimRow, actions: AdminActions, now: i64) -> impl IntoView
     let spent_micros = row.spent.map(|spent| spent.micros()).unwrap_or(0);
     let limit_micros = row.limit.micros();
     let (retry_id, disable_id) = (row.id.clone(), row.id.clone());
+    let (slug_to_retry, slug_to_top_up) = (slug.clone(), slug.clone());
     let who = format!(" {}", row.email);
     let who_too = who.clone();
     let this_row = row.id.clone();
@@ -162,7 +135,7 @@ fn ClaimRowView(row: ClaimRow, actions: AdminActions, now: i64) -> impl IntoView
             <td class="row-actions">
                 {can_retry.then(|| view! {
                     <ActionForm action=actions.retry attr:class="inline">
-                        <input type="hidden" name="slug" value=slug />
+                        <input type="hidden" name="slug" value=slug_to_retry />
                         <input type="hidden" name="row" value=retry_id />
                         <button type="submit" class="button button-small" disabled=retrying.clone()>
                             {let retrying = retrying.clone(); move || if retrying() { "Retrying…" } else { "Retry" }}
@@ -170,7 +143,7 @@ fn ClaimRowView(row: ClaimRow, actions: AdminActions, now: i64) -> impl IntoView
                         </button>
                     </ActionForm>
                 })}
-                {has_key.then(|| view! { <RowTopUp row=row.clone() slug=slug() top_ups=actions.top_up now /> })}
+                {has_key.then(|| view! { <RowTopUp row=row.clone() slug=slug_to_top_up top_ups=actions.top_up now /> })}
                 {has_key.then(|| view! {
                     <ActionForm action=actions.disable attr:class="inline">
                         <input type="hidden" name="slug" value=slug />

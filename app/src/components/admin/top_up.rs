@@ -8,10 +8,10 @@
 //! that tops up every key above 80 % on the server.
 
 use leptos::prelude::*;
-use leptos_router::components::Form;
 
 use crate::api::admin::{top_up_low, TopUpKey};
 use crate::components::admin::counted;
+use crate::components::admin::page_query::QueryForm;
 use crate::components::relative_time::relative;
 use wire::error::AppError;
 use wire::model::{BulkTopUpReport, ClaimRow, RowStatus, TopUpPreview, Usd};
@@ -211,7 +211,7 @@ pub fn BulkTopUp(
     view! {
         <details class="bulk-top-up" open=opened>
             <summary>"Top up everyone low…"</summary>
-            <Form method="GET" action="" attr:class="inline">
+            <QueryForm class="inline">
                 {keep.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value /> }).collect_view()}
                 <label>
                     "Add to every key spent above 80 %, in $"
@@ -219,7 +219,7 @@ pub fn BulkTopUp(
                         autocomplete="off" value=current />
                 </label>
                 <button type="submit" class="button button-secondary">"Preview"</button>
-            </Form>
+            </QueryForm>
             <Transition fallback=|| view! { <p>"Counting…"</p> }>
                 {move || {
                     let slug = slug.clone();
