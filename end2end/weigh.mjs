@@ -11,7 +11,7 @@
 //     the median of 3 loads;
 //   - the time from the "Claim my key" click to the key card on screen, over N claims.
 // Exits 1 when the cold load is over the budget.
-// Usage: node end2end/weigh.mjs [--claims N]   (needs `cargo leptos build --release`)
+// Usage: node end2end/weigh.mjs [--claims N]   (needs `cargo leptos build --release --split`)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

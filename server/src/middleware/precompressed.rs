@@ -148,7 +148,7 @@ fn compress(files: &mut HashMap<String, Compressed>, pending: Vec<Pending>) {
         brotli_bytes = sent,
         millis = started.elapsed().as_millis() as u64,
         "site files compressed at start-up, before listening (the build made no .br/.gz \
-         for them: build with `cargo leptos build --release --precompress`)"
+         for them: build with `cargo leptos build --release --split --precompress`)"
     );
 }
 
